@@ -1,0 +1,90 @@
+"""Pieces shared by the ingestion flows: the dedupe task and the coverage report artifact."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from presswatch.settings import Settings
+from warehouse import reports
+from warehouse.db import connection
+from warehouse.pipeline import dedupe_articles
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What an ingestion flow returns (and the CLI prints)."""
+
+    run_id: str
+    items_seen: int
+    articles_added: int
+    articles_updated: int
+    articles_unchanged: int
+    errors: int
+    duplicates_linked: int
+    stories_touched: int
+    totals: dict[str, int]
+
+
+@task(name="dedupe")
+def dedupe(db_path: Path, article_ids: Sequence[str]) -> tuple[int, int]:
+    """Link copies and group stories for the new/changed articles; returns (links, stories)."""
+    with connection(db_path) as con:
+        result = dedupe_articles(con, article_ids, Settings())
+    get_run_logger().info(
+        "dedupe: %d article(s) checked, %d copy link(s), %d story(ies) touched",
+        len(article_ids),
+        len(result.links),
+        len(result.stories_touched),
+    )
+    return len(result.links), len(result.stories_touched)
+
+
+def _markdown_report(title: str, totals: dict[str, int], stories: list[dict[str, Any]]) -> str:
+    lines = [
+        f"# {title}",
+        "",
+        f"**{totals['articles']}** articles, **{totals['distinct_articles']}** distinct after "
+        f"deduplication, in **{totals['stories']}** stories from **{totals['outlets']}** "
+        "known outlets.",
+        "",
+        "| story | label | articles | distinct | copies | outlets |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for s in stories[:50]:
+        label = str(s["label"]).replace("|", "\\|")
+        lines.append(
+            f"| {s['story_id']} | {label} | {s['articles']} | {s['distinct_articles']} | "
+            f"{s['copies']} | {s['outlet_names'] or ''} |"
+        )
+    return "\n".join(lines)
+
+
+@task(name="report")
+def coverage_report(db_path: Path, artifact_key: str) -> dict[str, int]:
+    """Publish the coverage summary as Prefect artifacts; returns the totals."""
+    with connection(db_path, read_only=False) as con:
+        totals = reports.coverage_totals(con)
+        stories = reports.coverage_by_story(con)
+    create_markdown_artifact(
+        key=artifact_key,
+        markdown=_markdown_report("presswatch coverage", totals, stories),
+        description="Coverage by story after this run",
+    )
+    create_table_artifact(
+        key=f"{artifact_key}-table",
+        table=[
+            {k: str(v) if v is not None else "" for k, v in row.items()} for row in stories[:200]
+        ],
+        description="coverage_by_story",
+    )
+    get_run_logger().info(
+        "coverage: %(articles)d articles, %(distinct_articles)d distinct, %(stories)d stories",
+        totals,
+    )
+    return totals

@@ -1,0 +1,183 @@
+"""The ``presswatch`` command: a thin layer over the flows and the warehouse functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from presswatch import output
+from presswatch.settings import resolve_db_path
+from sources.seeds import SeedFolderError
+from warehouse import reports
+from warehouse.db import WarehouseError, WarehouseLocked, connection
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_LOCKED = 3
+
+COVERAGE_VIEWS = {
+    "story": reports.coverage_by_story,
+    "outlet": reports.coverage_by_outlet,
+    "day": reports.coverage_by_day,
+}
+
+
+class CliError(Exception):
+    """A user-facing error: printed as one line, exit code 1."""
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return resolve_db_path(args.db)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
+    folder = Path(args.path)
+    if not folder.exists():
+        raise CliError(f"seed path {folder} does not exist")
+    from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
+
+    summary = ingest_seeds(path=str(folder), db=str(_db_path(args)))
+    console.print(
+        f"[bold]ingest_seeds[/bold] run {summary.run_id}: {summary.items_seen} file(s) seen, "
+        f"{summary.articles_added} added, {summary.articles_updated} updated, "
+        f"{summary.articles_unchanged} unchanged, {summary.errors} error(s), "
+        f"{summary.duplicates_linked} copy link(s)"
+    )
+    return EXIT_OK
+
+
+def cmd_report_coverage(args: argparse.Namespace, console: Console) -> int:
+    with connection(_db_path(args), read_only=True) as con:
+        totals = reports.coverage_totals(con)
+        views = {name: fetch(con) for name, fetch in COVERAGE_VIEWS.items()}
+    if args.format == "json":
+        print(
+            output.to_json(
+                {
+                    "totals": totals,
+                    "stories": views["story"],
+                    "outlets": views["outlet"],
+                    "days": views["day"],
+                }
+            )
+        )
+    elif args.format == "csv":
+        sys.stdout.write(output.to_csv(views[args.by]))
+    else:
+        console.print(
+            f"[bold]Coverage[/bold]: {totals['articles']} articles, "
+            f"{totals['distinct_articles']} distinct after deduplication, "
+            f"in {totals['stories']} {'story' if totals['stories'] == 1 else 'stories'}, "
+            f"from {totals['outlets']} known outlet(s)"
+        )
+        output.print_table(console, "Stories", views["story"])
+        output.print_table(console, "Outlets", views["outlet"])
+        output.print_table(console, "Days", views["day"])
+    return EXIT_OK
+
+
+def cmd_articles(args: argparse.Namespace, console: Console) -> int:
+    with connection(_db_path(args), read_only=True) as con:
+        rows = reports.list_articles(con)
+    if args.format == "json":
+        print(output.to_json(rows))
+    else:
+        output.print_table(
+            console,
+            "Articles",
+            rows,
+            ["id", "source", "title", "outlet", "published_at", "duplicate_of", "story_id"],
+        )
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace, console: Console) -> int:
+    with connection(_db_path(args), read_only=True) as con:
+        rows = reports.recent_runs(con, args.limit)
+    if args.format == "json":
+        print(output.to_json(rows))
+    else:
+        output.print_table(console, "Ingestion runs", rows)
+    return EXIT_OK
+
+
+def cmd_errors(args: argparse.Namespace, console: Console) -> int:
+    with connection(_db_path(args), read_only=True) as con:
+        rows = reports.open_errors(con)
+    if args.format == "json":
+        print(output.to_json(rows))
+    else:
+        output.print_table(console, "Open errors (retried on the next run)", rows)
+    return EXIT_OK
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        help="warehouse file (default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="presswatch", description="Press monitoring: ingest, deduplicate, report."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="run an ingestion flow now")
+    ingest_kinds = ingest.add_subparsers(dest="kind", required=True)
+    seeds = ingest_kinds.add_parser("seeds", parents=[common], help="ingest local seed files")
+    seeds.add_argument("path", nargs="?", default="seeds", help="seed folder or file")
+    seeds.set_defaults(handler=cmd_ingest_seeds)
+
+    report = commands.add_parser("report", help="coverage reports")
+    report_kinds = report.add_subparsers(dest="kind", required=True)
+    coverage = report_kinds.add_parser("coverage", parents=[common], help="coverage report")
+    coverage.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    coverage.add_argument(
+        "--by",
+        choices=sorted(COVERAGE_VIEWS),
+        default="story",
+        help="which view --format csv writes (default: story)",
+    )
+    coverage.set_defaults(handler=cmd_report_coverage)
+
+    articles = commands.add_parser("articles", parents=[common], help="list every article")
+    articles.add_argument("--format", choices=["table", "json"], default="table")
+    articles.set_defaults(handler=cmd_articles)
+
+    runs = commands.add_parser("runs", parents=[common], help="recent ingestion runs")
+    runs.add_argument("--format", choices=["table", "json"], default="table")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(handler=cmd_runs)
+
+    errors = commands.add_parser("errors", parents=[common], help="inputs that failed")
+    errors.add_argument("--format", choices=["table", "json"], default="table")
+    errors.set_defaults(handler=cmd_errors)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=False, soft_wrap=False)
+    errors = Console(stderr=True)
+    try:
+        return args.handler(args, console)
+    except WarehouseLocked as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        return EXIT_LOCKED
+    except (CliError, WarehouseError, SeedFolderError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The ``presswatch`` command, called in-process with the session's Prefect test server."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from presswatch.cli import EXIT_ERROR, EXIT_LOCKED, main
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+ARTICLE_FIELDS = {
+    "id",
+    "source",
+    "url",
+    "title",
+    "outlet",
+    "published_at",
+    "duplicate_of",
+    "story_id",
+    "text",
+}
+SEED_TITLES = {
+    "000": "Failed: Baby P report slams councils",
+    "001": "Social Services Failing To Implement Climbie Refoms, Baby P Report To Show",
+    "002": "Lord Laming warns over social services' failings",
+    "003": 'Government accepts 58-point "Baby P" report',
+    "004": "What will Lord Laming have found?",
+}
+FURNITURE = [
+    "Click to follow",
+    "The Independent Online",
+    "REUTERS/Stephen Hird",
+    "Editing by",
+    "Westminster blog spy",
+    "Keeping one eye on the rest of the web",
+    "thoughts on",
+    "Mommy Dreadful",  # text of a reader comment under 004
+    "Ed Miliband edges ahead",  # a headline from the list above 000's own
+]
+
+
+@pytest.fixture
+def loaded_db(seed_folder: Path, db_path: Path) -> Path:
+    assert main(["ingest", "seeds", str(seed_folder), "--db", str(db_path)]) == 0
+    return db_path
+
+
+def test_articles_json_has_the_public_fields_real_titles_and_clean_bodies(
+    loaded_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["articles", "--format", "json", "--db", str(loaded_db)]) == 0
+    articles = json.loads(capsys.readouterr().out)
+    assert len(articles) == 5
+    for item in articles:
+        assert ARTICLE_FIELDS <= set(item)
+        assert item["title"] == SEED_TITLES[item["source"][:3]]
+        for furniture in FURNITURE:
+            assert furniture not in item["text"], (item["source"], furniture)
+    ids = {a["source"][:3]: a["id"] for a in articles}
+    assert {a["source"][:3]: a["duplicate_of"] for a in articles} == {
+        "000": None,
+        "001": ids["000"],
+        "002": None,
+        "003": None,
+        "004": None,
+    }
+
+
+def test_report_coverage_in_every_format(
+    loaded_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["report", "coverage", "--format", "json", "--db", str(loaded_db)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"]["articles"] == 5
+    assert [(s["articles"], s["distinct_articles"]) for s in report["stories"]] == [(5, 4)]
+
+    assert main(["report", "coverage", "--format", "csv", "--db", str(loaded_db)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 1 and rows[0]["articles"] == "5" and rows[0]["distinct_articles"] == "4"
+
+    assert main(["report", "coverage", "--db", str(loaded_db)]) == 0
+    table = capsys.readouterr().out
+    assert "5 articles, 4 distinct after deduplication, in 1 story" in table
+
+
+def test_db_path_comes_from_the_environment(
+    seed_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "from-env.duckdb"
+    monkeypatch.setenv("PRESSWATCH_DB", str(target))
+    assert main(["ingest", "seeds", str(seed_folder)]) == 0
+    assert target.exists()
+
+
+def test_missing_seed_path_is_a_clear_error(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ingest", "seeds", str(tmp_path / "nowhere"), "--db", str(db_path)])
+    assert code == EXIT_ERROR
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_report_on_a_missing_warehouse_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["report", "coverage", "--db", str(tmp_path / "none.duckdb")])
+    assert code == EXIT_ERROR
+    assert "presswatch ingest seeds" in capsys.readouterr().err
+
+
+def test_a_locked_warehouse_is_a_clear_error_with_its_own_exit_code(
+    loaded_db: Path, seed_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, time
+                con = duckdb.connect({str(loaded_db)!r})
+                print("locked", flush=True)
+                time.sleep(60)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert main(["articles", "--db", str(loaded_db)]) == EXIT_LOCKED
+        assert "being written by another process" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()

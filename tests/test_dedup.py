@@ -1,0 +1,143 @@
+"""Copy detection on real article text (WCXB corpus) through a real DuckDB warehouse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from presswatch.settings import DedupSettings
+from tests.corpus import main_content, paragraphs
+from tests.helpers import article, fresh_db, load_and_dedupe
+from warehouse.fingerprints import copy_fingerprint, copy_score, split_sentences
+
+SETTINGS = DedupSettings()
+# Three real, unrelated articles (two share a topic: nutrition trends).
+ORIGINAL, SAME_TOPIC, OTHER = "0004", "0003", "0005"
+
+
+def links(con) -> set[tuple[str, str]]:
+    return set(con.execute("SELECT article_id, canonical_id FROM duplicate_links").fetchall())
+
+
+def test_truncated_copy_with_new_headline_and_byline_is_linked(db_path: Path) -> None:
+    body = paragraphs(ORIGINAL)
+    copy = (
+        "By Staff Writer\n\n"
+        + "\n\n".join(body[:-3])
+        + "\n\nThis article originally appeared elsewhere."
+    )
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(
+        con,
+        {
+            "original": article("\n\n".join(body), published=date(2025, 1, 1)),
+            "copy": article(copy, title="A different headline", published=date(2025, 1, 2)),
+        },
+    )
+    assert links(con) == {(ids["copy"], ids["original"])}
+    score = con.execute("SELECT score, method FROM duplicate_links").fetchone()
+    assert score[0] > 0.9 and score[1] == "sentence-shingles-v1"
+
+
+def test_rewrite_keeping_a_third_of_sentences_is_a_copy() -> None:
+    kept = split_sentences(main_content(ORIGINAL))[::3]
+    new_material = split_sentences(main_content(OTHER))[: 2 * len(kept)]
+    rewrite = " ".join(s for pair in zip(kept, new_material[::2], new_material[1::2]) for s in pair)
+    score = copy_score(
+        copy_fingerprint(rewrite, SETTINGS),
+        copy_fingerprint(main_content(ORIGINAL), SETTINGS),
+        SETTINGS,
+    )
+    assert score >= 0.3
+
+
+def test_small_edits_and_typography_changes_are_still_a_copy() -> None:
+    original = main_content(ORIGINAL)
+    words = original.split()
+    edited = [w.upper() if i % 40 == 0 else w for i, w in enumerate(words)]  # 2.5% edited
+    edited_text = " ".join(edited).replace("'", "\u2019").replace(" - ", " \u2014 ")
+    score = copy_score(
+        copy_fingerprint(edited_text, SETTINGS), copy_fingerprint(original, SETTINGS), SETTINGS
+    )
+    assert score >= 0.9  # case is normalised; quote and dash styles too
+
+
+def test_sharing_two_quoted_sentences_is_not_a_copy() -> None:
+    quoted = split_sentences(main_content(ORIGINAL))[3:5]
+    other = main_content(SAME_TOPIC) + "\n\n" + " ".join(quoted)
+    score = copy_score(
+        copy_fingerprint(other, SETTINGS),
+        copy_fingerprint(main_content(ORIGINAL), SETTINGS),
+        SETTINGS,
+    )
+    assert score == 0.0
+
+
+def test_shared_site_furniture_does_not_make_unrelated_articles_copies(db_path: Path) -> None:
+    furniture = (
+        "Subscribe to our newsletter for the latest updates delivered to your inbox every week.\n\n"
+        "Copyright 2025 Example Media Group. All rights reserved. Terms of use and privacy policy apply.\n\n"
+        "Follow us on social media and share this story with your friends and family today."
+    )
+    con = fresh_db(db_path)
+    load_and_dedupe(
+        con,
+        {
+            "a": article(main_content(ORIGINAL) + "\n\n" + furniture),
+            "b": article(main_content(SAME_TOPIC) + "\n\n" + furniture),
+        },
+    )
+    assert links(con) == set()
+
+
+def test_an_older_article_loaded_later_becomes_the_canonical(db_path: Path) -> None:
+    text = main_content(ORIGINAL)
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(
+        con,
+        {
+            "republished": article(text, published=date(2025, 3, 1)),
+            "second_copy": article(text, published=date(2025, 3, 2)),
+            "first_published": article(text, published=date(2025, 2, 1)),
+        },
+    )
+    assert links(con) == {
+        (ids["republished"], ids["first_published"]),
+        (ids["second_copy"], ids["first_published"]),
+    }
+
+
+def test_dedupe_again_changes_nothing(db_path: Path) -> None:
+    from presswatch.settings import Settings
+    from warehouse.pipeline import dedupe_articles
+
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(
+        con,
+        {"a": article(main_content(ORIGINAL)), "b": article(main_content(ORIGINAL))},
+    )
+    before = con.execute("SELECT * FROM duplicate_links ORDER BY 1").fetchall()
+    result = dedupe_articles(con, list(ids.values()), Settings())
+    assert result.links == []
+    assert con.execute("SELECT * FROM duplicate_links ORDER BY 1").fetchall() == before
+    assert con.execute("SELECT count(*) FROM story_members").fetchone() == (2,)
+    assert con.execute("SELECT count(DISTINCT story_id) FROM story_members").fetchone() == (1,)
+
+
+def test_unrelated_articles_get_separate_stories_and_copies_join_their_canonical(
+    db_path: Path,
+) -> None:
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(
+        con,
+        {
+            "nutrition": article(main_content(ORIGINAL), title="Nutrition trends"),
+            "cloud": article(main_content(OTHER), title="Cloud computing"),
+            "nutrition_copy": article("\n\n".join(paragraphs(ORIGINAL)[:-2]), title="Copy"),
+        },
+    )
+    story = dict(con.execute("SELECT article_id, story_id FROM story_members").fetchall())
+    assert story[ids["nutrition"]] == story[ids["nutrition_copy"]]
+    assert story[ids["cloud"]] != story[ids["nutrition"]]
+    labels = dict(con.execute("SELECT story_id, label FROM stories").fetchall())
+    assert labels[story[ids["nutrition"]]] == "Nutrition trends"  # the original's headline

@@ -1,0 +1,295 @@
+"""Loading extracted articles, failures and run records into the warehouse, idempotently.
+
+An article's id is a hash of (source, source_ref), so loading the same input twice finds
+the same row: unchanged content is counted and skipped, changed content updates the row.
+Failures are upserted per (source, item, stage) with an attempt counter and are marked
+resolved when a later run loads the item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import duckdb
+
+from extractors.models import ExtractedArticle
+from warehouse.fingerprints import normalise
+
+
+@dataclass(frozen=True)
+class ArticleInput:
+    """One extracted article and where it came from."""
+
+    source_ref: str  # seed file name, or the feed item's identity
+    article: ExtractedArticle
+    canonical_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedInput:
+    item_ref: str
+    stage: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class LoadResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[str]:
+        """Articles whose text is new to the warehouse and must go through dedup."""
+        return self.added + self.updated
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    items_seen: int = 0
+    articles_added: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    errors: int = 0
+    duplicates_linked: int = 0
+    stories_touched: int = 0
+
+
+def stable_id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise(name)).strip("-") or "unknown"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(normalise(text).split()).encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_timestamp(value: date | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0, 0), tzinfo=UTC)
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    flow: str,
+    target: str,
+    prefect_flow_run_id: str | None = None,
+) -> str:
+    run_id = uuid.uuid4().hex
+    con.execute(
+        "INSERT INTO ingestion_runs (run_id, flow, target, started_at, status, "
+        "prefect_flow_run_id) VALUES (?, ?, ?, ?, 'running', ?)",
+        [run_id, flow, target, _now(), prefect_flow_run_id],
+    )
+    return run_id
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    counts: RunCounts,
+    *,
+    status: str = "completed",
+    message: str | None = None,
+) -> None:
+    con.execute(
+        """UPDATE ingestion_runs SET finished_at = ?, status = ?, items_seen = ?,
+           articles_added = ?, articles_updated = ?, articles_unchanged = ?, errors = ?,
+           duplicates_linked = ?, stories_touched = ?, message = ? WHERE run_id = ?""",
+        [
+            _now(),
+            status,
+            counts.items_seen,
+            counts.articles_added,
+            counts.articles_updated,
+            counts.articles_unchanged,
+            counts.errors,
+            counts.duplicates_linked,
+            counts.stories_touched,
+            message,
+            run_id,
+        ],
+    )
+
+
+# --- sources and outlets -----------------------------------------------------------------
+
+
+def ensure_outlet(
+    con: duckdb.DuckDBPyConnection, name: str | None, domain: str | None = None
+) -> str | None:
+    if not name or not name.strip():
+        return None
+    outlet_id = slug(name)
+    con.execute(
+        "INSERT INTO outlets VALUES (?, ?, ?) ON CONFLICT (outlet_id) DO UPDATE SET "
+        "domain = coalesce(outlets.domain, excluded.domain)",
+        [outlet_id, name.strip(), domain],
+    )
+    return outlet_id
+
+
+def ensure_source(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    reference: str,
+    *,
+    name: str | None = None,
+    outlet: str | None = None,
+) -> str:
+    source_id = stable_id(kind, reference)
+    outlet_id = ensure_outlet(con, outlet)
+    con.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
+        "name = excluded.name, outlet_id = excluded.outlet_id",
+        [source_id, kind, reference, name, outlet_id, _now()],
+    )
+    return source_id
+
+
+# --- articles ----------------------------------------------------------------------------
+
+
+def load_articles(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    run_id: str,
+    inputs: Iterable[ArticleInput],
+) -> LoadResult:
+    """Insert new articles, update changed ones, skip unchanged ones; one transaction."""
+    result = LoadResult()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for item in inputs:
+            _load_one(con, source_id, run_id, item, result)
+        _resolve_errors(con, source_id, [i for i in result.changed + result.unchanged])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _load_one(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    run_id: str,
+    item: ArticleInput,
+    result: LoadResult,
+) -> None:
+    article = item.article
+    article_id = stable_id(source_id, item.source_ref)
+    digest = content_hash(article.text)
+    existing = con.execute(
+        "SELECT content_hash FROM articles WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if existing and existing[0] == digest:
+        result.unchanged.append(article_id)
+        return
+    outlet_id = ensure_outlet(con, article.outlet)
+    values = [
+        item.source_ref,
+        article.url,
+        item.canonical_url,
+        outlet_id,
+        article.title,
+        article.author,
+        _as_timestamp(article.published_at),
+        article.language,
+        article.dateline,
+        article.text,
+        digest,
+        article.method,
+        _now(),
+    ]
+    if existing:
+        con.execute(
+            """UPDATE articles SET source_ref = ?, url = ?, canonical_url = ?, outlet_id = ?,
+               title = ?, author = ?, published_at = ?, language = ?, dateline = ?,
+               body_text = ?, content_hash = ?, extraction_method = ?, updated_at = ?
+               WHERE article_id = ?""",
+            [*values, article_id],
+        )
+        result.updated.append(article_id)
+    else:
+        con.execute(
+            """INSERT INTO articles (source_ref, url, canonical_url, outlet_id, title, author,
+               published_at, language, dateline, body_text, content_hash, extraction_method,
+               updated_at, article_id, source_id, first_seen_at, run_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [*values, article_id, source_id, values[-1], run_id],
+        )
+        result.added.append(article_id)
+
+
+# --- failures ----------------------------------------------------------------------------
+
+
+def record_failures(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    run_id: str,
+    failures: Sequence[FailedInput],
+) -> None:
+    now = _now()
+    for failure in failures:
+        con.execute(
+            """INSERT INTO ingest_errors (source_id, item_ref, stage, reason, detail, attempts,
+               first_at, last_at, last_run_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+               ON CONFLICT (source_id, item_ref, stage) DO UPDATE SET
+                 reason = excluded.reason, detail = excluded.detail,
+                 attempts = ingest_errors.attempts + 1, last_at = excluded.last_at,
+                 last_run_id = excluded.last_run_id, resolved_at = NULL""",
+            [
+                source_id,
+                failure.item_ref,
+                failure.stage,
+                failure.reason,
+                failure.detail[:2000],
+                now,
+                now,
+                run_id,
+            ],
+        )
+
+
+def _resolve_errors(
+    con: duckdb.DuckDBPyConnection, source_id: str, article_ids: Sequence[str]
+) -> None:
+    if not article_ids:
+        return
+    con.execute(
+        """UPDATE ingest_errors SET resolved_at = ?
+           WHERE source_id = ? AND resolved_at IS NULL AND item_ref IN (
+             SELECT source_ref FROM articles WHERE article_id IN (SELECT unnest(?)))""",
+        [_now(), source_id, list(article_ids)],
+    )
+
+
+def resolve_failures(
+    con: duckdb.DuckDBPyConnection, source_id: str, item_refs: Sequence[str]
+) -> None:
+    """Mark errors of items that were processed successfully (e.g. seen again unchanged)."""
+    if item_refs:
+        con.execute(
+            "UPDATE ingest_errors SET resolved_at = ? WHERE source_id = ? "
+            "AND resolved_at IS NULL AND item_ref IN (SELECT unnest(?))",
+            [_now(), source_id, list(item_refs)],
+        )
