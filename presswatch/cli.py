@@ -167,15 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    console = Console(stderr=False, soft_wrap=False)
-    errors = Console(stderr=True)
+    console = Console()
     try:
         return args.handler(args, console)
     except WarehouseLocked as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except (CliError, WarehouseError, SeedFolderError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -7,7 +7,7 @@ import hashlib
 import re
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -17,7 +17,7 @@ from extractors.feed import FeedItem, ParsedFeed, parse_feed
 from extractors.models import ExtractionError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-CORPUS = Path("/work/shared/corpora/feedparser-tests")
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "feedparser-tests"
 
 
 def fixture(name: str) -> bytes:
@@ -327,7 +327,7 @@ def item_invariant_violations(item: FeedItem) -> list[str]:
     problems = []
     if item.url is not None and not item.url.startswith(("http://", "https://")):
         problems.append(f"url {item.url!r}")
-    if item.published_at is not None and item.published_at.utcoffset() != UTC.utcoffset(None):
+    if item.published_at is not None and item.published_at.utcoffset() != timedelta(0):
         problems.append(f"published_at {item.published_at!r}")
     if not item.identity:
         problems.append("empty identity")
