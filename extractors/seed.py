@@ -15,9 +15,7 @@ HTML_SUFFIXES = (".html", ".htm")
 def extract_seed(name: str, raw: bytes, metadata: SeedMetadata) -> ExtractedArticle:
     """The manifest's metadata wins over what the text suggests (a person wrote it down)."""
     if name.lower().endswith(HTML_SUFFIXES):
-        hints = FeedHints(
-            published_at=None, language=metadata.language, outlet=metadata.outlet
-        )
+        hints = FeedHints(published_at=None, language=metadata.language, outlet=metadata.outlet)
         article = extract_html(raw, url=metadata.url, hints=hints)
     else:
         article = extract_plaintext(raw)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from presswatch.settings import Settings
-from warehouse import reports
+from warehouse import loader, reports
 from warehouse.db import connection
 from warehouse.pipeline import dedupe_articles
 
@@ -32,9 +31,11 @@ class RunSummary:
 
 
 @task(name="dedupe")
-def dedupe(db_path: Path, article_ids: Sequence[str]) -> tuple[int, int]:
-    """Link copies and group stories for the new/changed articles; returns (links, stories)."""
+def dedupe(db_path: Path) -> tuple[int, int]:
+    """Link copies and group stories for every article loaded or changed since the last
+    dedupe (this run's, and any a killed run left behind); returns (links, stories)."""
     with connection(db_path) as con:
+        article_ids = loader.pending_dedupe(con)
         result = dedupe_articles(con, article_ids, Settings())
     get_run_logger().info(
         "dedupe: %d article(s) checked, %d copy link(s), %d story(ies) touched",

@@ -65,7 +65,9 @@ def extract(files: list[SeedFile]) -> ExtractedSeeds:
 @task(name="load")
 def load(db_path: Path, folder: Path, run_id: str, extracted: ExtractedSeeds) -> loader.LoadResult:
     with connection(db_path) as con:
-        source_id = loader.ensure_source(con, "seed_folder", str(folder.resolve()), name=folder.name)
+        source_id = loader.ensure_source(
+            con, "seed_folder", str(folder.resolve()), name=folder.name
+        )
         result = loader.load_articles(con, source_id, run_id, extracted.articles)
         loader.record_failures(con, source_id, run_id, extracted.failures)
     get_run_logger().info(
@@ -88,7 +90,7 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
         files = discover(folder)
         extracted = extract(files)
         loaded = load(db_path, folder, run_id, extracted)
-        links, stories = dedupe(db_path, loaded.changed)
+        links, stories = dedupe(db_path)
         totals = coverage_report(db_path, "presswatch-seed-coverage")
     except Exception as exc:
         with connection(db_path) as con:

@@ -41,7 +41,9 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _json_default(v) if isinstance(v, date) else v for k, v in row.items()})
+            writer.writerow(
+                {k: _json_default(v) if isinstance(v, date) else v for k, v in row.items()}
+            )
     return buffer.getvalue()
 
 

@@ -73,6 +73,71 @@ class StorySettings:
     max_candidates: int = 200
 
 
+ALLOWED_HOSTS_ENV = "PRESSWATCH_ALLOWED_HOSTS"
+FEEDS_FILE_ENV = "PRESSWATCH_FEEDS"
+DEFAULT_FEEDS_FILE = Path("feeds.toml")
+
+
+def resolve_feeds_path(cli_value: str | Path | None = None) -> Path:
+    """``--feeds``/``--config`` wins over ``PRESSWATCH_FEEDS``, then ``feeds.toml``."""
+    if cli_value:
+        return Path(cli_value)
+    env_value = os.environ.get(FEEDS_FILE_ENV)
+    return Path(env_value) if env_value else DEFAULT_FEEDS_FILE
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """HTTP fetching and politeness for feed ingestion.
+
+    Environment overrides (for slow intranets and for tests): ``PRESSWATCH_HTTP_TIMEOUT``
+    (total seconds per request), ``PRESSWATCH_HOST_DELAY`` (seconds between requests to one
+    host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page).
+    """
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    # A whole request, redirects included, never takes longer than this.
+    total_timeout: float = 60.0
+    # Feeds and pages above this (after decompression) are refused: 10 MB is ~20x a
+    # large news page and bounds memory per concurrent fetch.
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    # Politeness: at most 2 requests in flight per host, half a second apart, 16 overall.
+    per_host_concurrency: int = 2
+    host_delay: float = 0.5
+    global_concurrency: int = 16
+    # Failed feeds and pages back off exponentially from this base up to the cap.
+    retry_base_seconds: float = 300.0
+    retry_max_seconds: float = 6 * 3600.0
+    # A page is retried this many times; after that its item keeps the feed's own text.
+    max_page_attempts: int = 6
+    # Pages fetched and extracted per Prefect task (bounds per-task overhead and memory).
+    page_batch_size: int = 25
+
+    @classmethod
+    def from_env(cls) -> FetchSettings:
+        defaults = cls()
+        return cls(
+            total_timeout=_env_float("PRESSWATCH_HTTP_TIMEOUT", defaults.total_timeout),
+            read_timeout=min(
+                defaults.read_timeout,
+                _env_float("PRESSWATCH_HTTP_TIMEOUT", defaults.read_timeout),
+            ),
+            connect_timeout=min(
+                defaults.connect_timeout,
+                _env_float("PRESSWATCH_HTTP_TIMEOUT", defaults.connect_timeout),
+            ),
+            host_delay=_env_float("PRESSWATCH_HOST_DELAY", defaults.host_delay),
+            retry_base_seconds=_env_float("PRESSWATCH_RETRY_BASE", defaults.retry_base_seconds),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     dedup: DedupSettings = DedupSettings()

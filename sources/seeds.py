@@ -76,7 +76,5 @@ def discover_seed_files(path: Path) -> list[SeedFile]:
     if path.is_file():
         return [SeedFile(path, read_manifest(path.parent).get(path.name, SeedMetadata()))]
     manifest = read_manifest(path)
-    files = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SEED_SUFFIXES
-    )
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SEED_SUFFIXES)
     return [SeedFile(p, manifest.get(p.name, SeedMetadata())) for p in files]

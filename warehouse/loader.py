@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time
 import duckdb
 
 from extractors.models import ExtractedArticle
+from warehouse.db import transaction
 from warehouse.fingerprints import normalise
 
 
@@ -174,16 +175,21 @@ def load_articles(
     inputs: Iterable[ArticleInput],
 ) -> LoadResult:
     """Insert new articles, update changed ones, skip unchanged ones; one transaction."""
+    with transaction(con):
+        return insert_articles(con, source_id, run_id, inputs)
+
+
+def insert_articles(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    run_id: str,
+    inputs: Iterable[ArticleInput],
+) -> LoadResult:
+    """``load_articles`` inside the caller's transaction."""
     result = LoadResult()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for item in inputs:
-            _load_one(con, source_id, run_id, item, result)
-        _resolve_errors(con, source_id, [i for i in result.changed + result.unchanged])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    for item in inputs:
+        _load_one(con, source_id, run_id, item, result)
+    _resolve_errors(con, source_id, result.changed + result.unchanged)
     return result
 
 
@@ -223,7 +229,8 @@ def _load_one(
         con.execute(
             """UPDATE articles SET source_ref = ?, url = ?, canonical_url = ?, outlet_id = ?,
                title = ?, author = ?, published_at = ?, language = ?, dateline = ?,
-               body_text = ?, content_hash = ?, extraction_method = ?, updated_at = ?
+               body_text = ?, content_hash = ?, extraction_method = ?, updated_at = ?,
+               dedupe_pending = true
                WHERE article_id = ?""",
             [*values, article_id],
         )
@@ -281,6 +288,15 @@ def _resolve_errors(
              SELECT source_ref FROM articles WHERE article_id IN (SELECT unnest(?)))""",
         [_now(), source_id, list(article_ids)],
     )
+
+
+def pending_dedupe(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Articles loaded (or changed) whose dedupe has not completed, oldest first."""
+    rows = con.execute(
+        "SELECT article_id FROM articles WHERE dedupe_pending "
+        "ORDER BY coalesce(published_at, first_seen_at), first_seen_at, article_id"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def resolve_failures(

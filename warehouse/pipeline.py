@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 from presswatch.settings import Settings
+from warehouse.db import transaction
 from warehouse.dedup import DuplicateLink, link_copies
 from warehouse.stories import assign_stories
 
@@ -22,12 +23,11 @@ def dedupe_articles(
     con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
 ) -> DedupeResult:
     """Copies first, because a copy always joins its canonical's story; one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         links = link_copies(con, article_ids, settings.dedup)
         stories = assign_stories(con, article_ids, settings.stories)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        con.execute(
+            "UPDATE articles SET dedupe_pending = false WHERE article_id IN (SELECT unnest(?))",
+            [list(article_ids)],
+        )
     return DedupeResult(links, stories)

@@ -1,0 +1,64 @@
+"""An article from the feed's own text, for items whose page cannot be fetched or extracted.
+
+Many feeds carry the full article (content:encoded) or at least a summary; the item is
+kept with that text, marked by ``method`` as 'feed-content' or 'feed-summary', and the page
+is retried on later runs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Protocol
+
+import lxml.html
+from lxml.etree import ParserError
+
+from extractors.models import ExtractedArticle, ExtractionError
+
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr")
+
+
+def html_fragment_text(fragment: str) -> str:
+    """Paragraph-preserving text of an HTML fragment."""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return re.sub(r"\s+", " ", fragment).strip()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n\n" + (element.tail or "")
+    paragraphs = (re.sub(r"\s+", " ", p).strip() for p in root.text_content().split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+class FeedText(Protocol):
+    """What an announced item carries (``extractors.feed.FeedItem`` or a stored item)."""
+
+    url: str | None
+    title: str | None
+    summary: str | None
+    content_html: str | None
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+
+
+def article_from_feed_item(item: FeedText, outlet: str | None = None) -> ExtractedArticle:
+    content = html_fragment_text(item.content_html) if item.content_html else ""
+    summary = (item.summary or "").strip()
+    if len(content) >= len(summary) and content:
+        text, method = content, "feed-content"
+    elif summary:
+        text, method = summary, "feed-summary"
+    else:
+        raise ExtractionError("no_text", "the feed item has neither content nor summary")
+    return ExtractedArticle(
+        title=item.title,
+        text=text,
+        method=method,
+        author=item.author,
+        published_at=item.published_at,
+        outlet=outlet,
+        language=item.language,
+        url=item.url,
+    )

@@ -1,0 +1,407 @@
+"""``ingest_feeds``: poll feeds -> record announced items -> fetch and extract pages ->
+load in batches -> dedupe -> report.
+
+Network and parsing are separate steps so each can be retried on its own: a feed fetch
+that fails transiently is retried by Prefect within the run; whatever still fails is
+recorded (feed health, ``fetch_log``, ``ingest_errors``) and retried on later runs with
+per-feed backoff. Items are committed as soon as their feed is parsed, and articles as
+soon as their batch is extracted, so a run killed at any moment loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import httpx
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run, task_run
+
+from extractors.feed import ParsedFeed, parse_feed
+from extractors.feed_content import article_from_feed_item
+from extractors.html import FeedHints, extract_html
+from extractors.models import ExtractionError
+from flows.common import RunSummary, coverage_report, dedupe
+from presswatch.settings import (
+    ALLOWED_HOSTS_ENV,
+    FetchSettings,
+    resolve_db_path,
+    resolve_feeds_path,
+)
+from sources.feedlist import FeedList, load_feed_list
+from sources.http import FetchError, FetchPolicy, FetchResult, fetch
+from sources.politeness import HostThrottle
+from sources.urls import canonical_url, parse_allowed_hosts
+from warehouse import feeds as feed_store
+from warehouse import loader
+from warehouse.db import connection
+
+FEED_RETRIES = 2
+# Within a run, Prefect retries a transient feed failure only when the server does not ask
+# for a longer pause than this; a longer Retry-After becomes the feed's next poll time.
+MAX_IN_RUN_RETRY_AFTER = 10.0
+
+
+@dataclass(frozen=True)
+class FeedPoll:
+    """The network half of polling one feed."""
+
+    state: feed_store.FeedState
+    result: FetchResult | None = None
+    error: FetchError | None = None
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    new_items: int
+    failed: bool
+
+
+@dataclass(frozen=True)
+class PageBatch:
+    outcomes: list[feed_store.ItemOutcome]
+    fetch_log: list[dict]
+
+
+def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
+    """Allowed hosts come from the feed list's ``allowed_hosts`` and $PRESSWATCH_ALLOWED_HOSTS."""
+    from_env = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
+    return FetchPolicy(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        total_timeout=settings.total_timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        allow=parse_allowed_hosts([*feed_list.allowed_hosts, *from_env]),
+    )
+
+
+@lru_cache(maxsize=8)
+def _throttle(per_host: int, delay: float, global_limit: int) -> HostThrottle:
+    """One throttle per process, so concurrent tasks share the politeness limits."""
+    return HostThrottle(per_host=per_host, min_delay=delay, global_limit=global_limit)
+
+
+def _log_entry(kind: str, url: str, outcome: str, **fields: object) -> dict:
+    return {"kind": kind, "url": url, "outcome": outcome, **fields}
+
+
+# --- feeds -------------------------------------------------------------------------------
+
+
+@task(name="fetch-feed", retries=FEED_RETRIES, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def fetch_feed(
+    state: feed_store.FeedState, policy: FetchPolicy, settings: FetchSettings
+) -> FeedPoll:
+    """GET the feed with its validators. Raises (so Prefect retries) only on transient errors."""
+    throttle = _throttle(
+        settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
+    )
+    try:
+        with throttle.slot(state.url):
+            result = fetch(
+                state.url, policy=policy, etag=state.etag, last_modified=state.last_modified
+            )
+    except FetchError as error:
+        short_pause = error.retry_after is None or error.retry_after <= MAX_IN_RUN_RETRY_AFTER
+        if error.retryable and short_pause and task_run.run_count <= FEED_RETRIES:
+            raise
+        return FeedPoll(state, error=error)
+    return FeedPoll(state, result=result)
+
+
+def _canonical(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return None
+
+
+@task(name="record-feed", cache_policy=NO_CACHE)
+def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSettings) -> FeedOutcome:
+    """Parse the feed (unless unchanged) and store its health and items."""
+    logger = get_run_logger()
+    state = poll.state
+    with connection(db_path) as con:
+        if poll.error is not None:
+            error = poll.error
+            feed_store.log_fetches(
+                con,
+                run_id,
+                [
+                    _log_entry(
+                        "feed",
+                        state.url,
+                        "refused" if error.reason.startswith("blocked") else "error",
+                        status=error.status,
+                        reason=error.reason,
+                        detail=error.detail,
+                        retryable=error.retryable,
+                    )
+                ],
+            )
+            next_poll = feed_store.record_poll_failure(
+                con,
+                run_id,
+                state,
+                stage="fetch_feed",
+                reason=error.reason,
+                detail=error.detail,
+                retry_after=error.retry_after,
+                backoff_base_seconds=settings.retry_base_seconds,
+                backoff_max_seconds=settings.retry_max_seconds,
+            )
+            logger.warning("feed %s failed (%s); next poll %s", state.name, error, next_poll)
+            return FeedOutcome(new_items=0, failed=True)
+        result = poll.result
+        assert result is not None
+        body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
+        entry = {
+            "status": result.status,
+            "elapsed_ms": int(result.elapsed_seconds * 1000),
+            "bytes": len(result.body),
+        }
+        if result.not_modified or body_hash == state.body_hash:
+            outcome = "not_modified" if result.not_modified else "unchanged"
+            feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, outcome, **entry)])
+            feed_store.record_poll_success(
+                con,
+                run_id,
+                state,
+                status=outcome,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                body_hash=state.body_hash,
+            )
+            logger.info("feed %s: %s", state.name, outcome.replace("_", " "))
+            return FeedOutcome(new_items=0, failed=False)
+        try:
+            parsed = parse_feed(
+                result.body,
+                content_type=result.headers.get("content-type"),
+                content_location=result.headers.get("content-location"),
+                base_url=result.final_url,
+            )
+        except ExtractionError as error:
+            feed_store.log_fetches(
+                con,
+                run_id,
+                [_log_entry("feed", state.url, "error", reason=error.reason, detail=error.detail)],
+            )
+            feed_store.record_poll_failure(
+                con,
+                run_id,
+                state,
+                stage="parse_feed",
+                reason=error.reason,
+                detail=error.detail,
+                retry_after=None,
+                backoff_base_seconds=settings.retry_base_seconds,
+                backoff_max_seconds=settings.retry_max_seconds,
+            )
+            logger.warning("feed %s is not usable: %s", state.name, error)
+            return FeedOutcome(new_items=0, failed=True)
+        feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, "ok", **entry)])
+        new_items = feed_store.record_poll_success(
+            con,
+            run_id,
+            state,
+            status="ok",
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_hash=body_hash,
+            title=parsed.title,
+            bozo_reason=parsed.bozo_reason,
+            items=[(item, _canonical(item.url)) for item in parsed.items],
+        )
+    _log_parsed(state, parsed, new_items)
+    return FeedOutcome(new_items=new_items, failed=False)
+
+
+def _log_parsed(state: feed_store.FeedState, parsed: ParsedFeed, new_items: int) -> None:
+    logger = get_run_logger()
+    if parsed.bozo_reason:
+        logger.warning("feed %s is malformed but usable: %s", state.name, parsed.bozo_reason)
+    logger.info("feed %s: %d item(s), %d new", state.name, len(parsed.items), new_items)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def _process_item(
+    item: feed_store.PendingItem,
+    policy: FetchPolicy,
+    throttle: HostThrottle,
+    client: httpx.Client,
+) -> tuple[feed_store.ItemOutcome, dict | None]:
+    """Fetch and extract one page; fall back to the feed's own text when that fails."""
+    if not item.url:
+        return _fallback(item, "no_url", "the item has no link"), None
+    started = time.monotonic()
+    try:
+        with throttle.slot(item.url):
+            result = fetch(item.url, policy=policy, client=client)
+        hints = FeedHints(
+            title=item.title,
+            author=item.author,
+            published_at=item.published_at,
+            language=item.language,
+            outlet=item.outlet,
+        )
+        article = extract_html(result.body, url=result.final_url, hints=hints)
+    except (FetchError, ExtractionError) as error:
+        status = getattr(error, "status", None)
+        entry = _log_entry(
+            "page",
+            item.url,
+            "refused" if error.reason.startswith("blocked") else "error",
+            status=status,
+            reason=error.reason,
+            detail=error.detail,
+            retryable=getattr(error, "retryable", False),
+            elapsed_ms=int((time.monotonic() - started) * 1000),
+        )
+        return _fallback(item, error.reason, error.detail), entry
+    article = replace(article, url=item.url, outlet=item.outlet or article.outlet)
+    entry = _log_entry(
+        "page",
+        item.url,
+        "ok",
+        status=result.status,
+        elapsed_ms=int(result.elapsed_seconds * 1000),
+        bytes=len(result.body),
+    )
+    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
+
+
+def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_store.ItemOutcome:
+    try:
+        article = article_from_feed_item(item, outlet=item.outlet)
+    except ExtractionError:
+        return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
+    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
+
+
+@task(name="fetch-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def fetch_pages(
+    items: list[feed_store.PendingItem], policy: FetchPolicy, settings: FetchSettings
+) -> PageBatch:
+    """Fetch and extract a batch of pages concurrently, within the politeness limits."""
+    throttle = _throttle(
+        settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
+    )
+    with (
+        httpx.Client() as client,
+        ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
+    ):
+        results = list(pool.map(lambda i: _process_item(i, policy, throttle, client), items))
+    return PageBatch([o for o, _ in results], [e for _, e in results if e is not None])
+
+
+@task(name="load", cache_policy=NO_CACHE)
+def load_batch(
+    db_path: Path, run_id: str, batch: PageBatch, settings: FetchSettings
+) -> loader.LoadResult:
+    with connection(db_path) as con:
+        result = feed_store.record_item_outcomes(
+            con,
+            run_id,
+            batch.outcomes,
+            max_page_attempts=settings.max_page_attempts,
+            retry_base_seconds=settings.retry_base_seconds,
+            retry_max_seconds=settings.retry_max_seconds,
+        )
+        feed_store.log_fetches(con, run_id, batch.fetch_log)
+    fallbacks = sum(o.status != feed_store.EXTRACTED for o in batch.outcomes)
+    get_run_logger().info(
+        "load: %d added, %d updated, %d unchanged, %d from feed text or failed",
+        len(result.added),
+        len(result.updated),
+        len(result.unchanged),
+        fallbacks,
+    )
+    return result
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+# --- flow --------------------------------------------------------------------------------
+
+
+@flow(name="ingest_feeds")
+def ingest_feeds(
+    feeds: str | None = None, db: str | None = None, force: bool = False
+) -> RunSummary:
+    """Poll the feeds listed in ``feeds`` (TOML or OPML; default $PRESSWATCH_FEEDS or
+    feeds.toml) and load their new articles into the warehouse at ``db``.
+
+    Feeds backing off after failures (or asked to wait by Retry-After) are skipped until
+    their next poll time unless ``force`` is set.
+    """
+    logger = get_run_logger()
+    feeds_path = resolve_feeds_path(feeds)
+    feed_list = load_feed_list(feeds_path)
+    settings = FetchSettings.from_env()
+    policy = fetch_policy(feed_list, settings)
+    db_path = resolve_db_path(db)
+    with connection(db_path) as con:
+        run_id = loader.start_run(
+            con, "ingest_feeds", str(feeds_path), str(flow_run.get_id() or "")
+        )
+        states = feed_store.sync_feeds(con, feed_list.feeds)
+    try:
+        now = datetime.now(UTC)
+        due = [s for s in states if force or s.due(now)]
+        logger.info("%d feed(s) configured, %d due", len(states), len(due))
+        polls = fetch_feed.map(due, policy=unmapped(policy), settings=unmapped(settings))
+        feed_outcomes = [record_feed(db_path, run_id, poll, settings) for poll in polls.result()]
+
+        with connection(db_path) as con:
+            feed_store.mark_already_loaded(con)
+            pending = feed_store.items_to_fetch(con, datetime.now(UTC))
+        logger.info("%d page(s) to fetch", len(pending))
+        batches = fetch_pages.map(
+            _batches(pending, settings.page_batch_size),
+            policy=unmapped(policy),
+            settings=unmapped(settings),
+        )
+        loaded = loader.LoadResult()
+        page_errors = 0
+        for future in batches:
+            batch = future.result()
+            page_errors += sum(o.reason is not None for o in batch.outcomes)
+            result = load_batch(db_path, run_id, batch, settings)
+            loaded.added += result.added
+            loaded.updated += result.updated
+            loaded.unchanged += result.unchanged
+        links, stories = dedupe(db_path)
+        totals = coverage_report(db_path, "presswatch-feed-coverage")
+    except Exception as exc:
+        with connection(db_path) as con:
+            loader.finish_run(con, run_id, loader.RunCounts(), status="failed", message=str(exc))
+        raise
+    counts = loader.RunCounts(
+        items_seen=sum(o.new_items for o in feed_outcomes),
+        articles_added=len(loaded.added),
+        articles_updated=len(loaded.updated),
+        articles_unchanged=len(loaded.unchanged),
+        errors=sum(o.failed for o in feed_outcomes) + page_errors,
+        duplicates_linked=links,
+        stories_touched=stories,
+    )
+    with connection(db_path) as con:
+        loader.finish_run(con, run_id, counts)
+    return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -1,0 +1,399 @@
+"""Feed state in the warehouse: monitored feeds and their health, announced items, fetch log.
+
+Crash safety rests on two transactions per feed and per batch:
+* a poll's new validators (ETag, Last-Modified, body hash) are committed together with
+  every item the feed announced, so a run killed after a poll never loses those items
+  behind a 304 on the next poll;
+* a batch of articles is committed together with its items' new status, so a killed run
+  leaves its items 'pending' and the next run picks them up, and re-loading is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+
+from extractors.feed import FeedItem
+from sources.feedlist import FeedSource
+from warehouse import loader
+from warehouse.db import transaction
+
+# Item statuses (see migration 003).
+PENDING, EXTRACTED, FEED_CONTENT, FAILED = "pending", "extracted", "feed_content", "failed"
+WEB_SOURCE = ("web", "articles announced by feeds")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    feed_id: str
+    url: str
+    name: str
+    outlet: str | None
+    poll_interval_minutes: int | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+
+    def due(self, now: datetime) -> bool:
+        return self.next_poll_at is None or self.next_poll_at <= now
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """An announced item whose article still has to be (re)fetched or loaded."""
+
+    feed_id: str
+    item_key: str
+    article_ref: str
+    url: str | None
+    title: str | None
+    summary: str | None
+    content_html: str | None
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+    outlet: str | None
+    page_attempts: int
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What happened to one pending item in this run."""
+
+    item: PendingItem
+    status: str  # EXTRACTED, FEED_CONTENT or FAILED
+    article: loader.ArticleInput | None
+    reason: str | None = None
+    detail: str = ""
+
+
+def feed_id_for(url: str) -> str:
+    return loader.stable_id("feed", url)
+
+
+def article_ref_for(item: FeedItem, canonical: str | None) -> str:
+    """Articles are identified by canonical URL across feeds, else by guid, else by content."""
+    if canonical:
+        return canonical
+    return f"item:{item.identity}"
+
+
+def web_source_id(con: duckdb.DuckDBPyConnection) -> str:
+    kind, reference = WEB_SOURCE
+    return loader.ensure_source(con, kind, reference, name="web")
+
+
+# --- feeds -------------------------------------------------------------------------------
+
+
+def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) -> list[FeedState]:
+    """Upsert the configured feeds and return their current state (config order)."""
+    with transaction(con):
+        for source in sources:
+            outlet_id = loader.ensure_outlet(con, source.outlet)
+            loader.ensure_source(con, "feed", source.url, name=source.name, outlet=source.outlet)
+            con.execute(
+                """INSERT INTO feeds (feed_id, url, name, outlet_id, tags, poll_interval_minutes)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (feed_id) DO UPDATE SET name = excluded.name,
+                     outlet_id = excluded.outlet_id, tags = excluded.tags,
+                     poll_interval_minutes = excluded.poll_interval_minutes""",
+                [
+                    feed_id_for(source.url),
+                    source.url,
+                    source.name,
+                    outlet_id,
+                    list(source.tags),
+                    source.poll_interval_minutes,
+                ],
+            )
+    rows = con.execute(
+        """SELECT f.feed_id, f.url, f.name, o.name, f.poll_interval_minutes, f.etag,
+                  f.last_modified, f.body_hash, f.consecutive_failures, f.next_poll_at
+           FROM feeds f LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
+           WHERE f.feed_id IN (SELECT unnest(?))""",
+        [[feed_id_for(s.url) for s in sources]],
+    ).fetchall()
+    states = {r[0]: FeedState(*r) for r in rows}
+    return [states[feed_id_for(s.url)] for s in sources]
+
+
+def backoff_delay(consecutive_failures: int, base_seconds: float, max_seconds: float) -> float:
+    """Exponential backoff: base, 2x base, 4x base... capped."""
+    return min(max_seconds, base_seconds * 2 ** max(0, consecutive_failures - 1))
+
+
+def record_poll_success(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    state: FeedState,
+    *,
+    status: str,
+    etag: str | None,
+    last_modified: str | None,
+    body_hash: str | None,
+    title: str | None = None,
+    bozo_reason: str | None = None,
+    items: Sequence[tuple[FeedItem, str | None]] = (),
+) -> int:
+    """Store the poll's validators and announce ``items`` (item, canonical url) atomically.
+
+    Returns how many items were new to this feed.
+    """
+    now = datetime.now(UTC)
+    next_poll = (
+        now + timedelta(minutes=state.poll_interval_minutes)
+        if state.poll_interval_minutes
+        else None
+    )
+    with transaction(con):
+        new_items = _announce_items(con, run_id, state.feed_id, items, now)
+        con.execute(
+            """UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,
+                 title = coalesce(?, title), last_polled_at = ?, last_success_at = ?,
+                 last_status = ?, last_error = NULL, bozo_reason = ?,
+                 consecutive_failures = 0, next_poll_at = ?, items_seen = items_seen + ?
+               WHERE feed_id = ?""",
+            [
+                etag,
+                last_modified,
+                body_hash,
+                title,
+                now,
+                now,
+                status,
+                bozo_reason,
+                next_poll,
+                new_items,
+                state.feed_id,
+            ],
+        )
+        source_id = loader.stable_id("feed", state.url)
+        loader.resolve_failures(con, source_id, [state.url])
+    return new_items
+
+
+def _announce_items(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    feed_id: str,
+    items: Sequence[tuple[FeedItem, str | None]],
+    now: datetime,
+) -> int:
+    before = con.execute("SELECT count(*) FROM feed_items WHERE feed_id = ?", [feed_id]).fetchone()
+    for item, canonical in items:
+        con.execute(
+            """INSERT INTO feed_items (feed_id, item_key, article_ref, guid, url, canonical_url,
+                 title, summary, content_html, author, published_at, language, first_seen_at,
+                 run_id, status)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (feed_id, item_key) DO NOTHING""",
+            [
+                feed_id,
+                item.identity,
+                article_ref_for(item, canonical),
+                item.guid,
+                item.url,
+                canonical,
+                item.title,
+                item.summary,
+                item.content_html,
+                item.author,
+                item.published_at,
+                item.language,
+                now,
+                run_id,
+                PENDING,
+            ],
+        )
+    after = con.execute("SELECT count(*) FROM feed_items WHERE feed_id = ?", [feed_id]).fetchone()
+    return after[0] - before[0]
+
+
+def record_poll_failure(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    state: FeedState,
+    *,
+    stage: str,
+    reason: str,
+    detail: str,
+    retry_after: float | None,
+    backoff_base_seconds: float,
+    backoff_max_seconds: float,
+) -> datetime:
+    """Count the failure, schedule the next poll (Retry-After wins over backoff)."""
+    now = datetime.now(UTC)
+    failures = state.consecutive_failures + 1
+    delay = backoff_delay(failures, backoff_base_seconds, backoff_max_seconds)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    next_poll = now + timedelta(seconds=delay)
+    with transaction(con):
+        con.execute(
+            """UPDATE feeds SET last_polled_at = ?, last_status = ?, last_error = ?,
+                 consecutive_failures = ?, next_poll_at = ? WHERE feed_id = ?""",
+            [now, reason, detail[:2000], failures, next_poll, state.feed_id],
+        )
+        source_id = loader.stable_id("feed", state.url)
+        loader.record_failures(
+            con, source_id, run_id, [loader.FailedInput(state.url, stage, reason, detail)]
+        )
+    return next_poll
+
+
+# --- items -------------------------------------------------------------------------------
+
+
+def items_to_fetch(con: duckdb.DuckDBPyConnection, now: datetime) -> list[PendingItem]:
+    """Announced items whose article is missing or came from the feed's own text and whose
+    retry time has come, oldest first; one row per article (the first feed that announced it).
+    An item that used up its attempts has no retry time and stays recorded as it is."""
+    rows = con.execute(
+        """SELECT i.feed_id, i.item_key, i.article_ref, i.url, i.title, i.summary,
+                  i.content_html, i.author, i.published_at, i.language, o.name, i.page_attempts
+           FROM feed_items i
+           JOIN feeds f ON f.feed_id = i.feed_id
+           LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
+           WHERE i.status = ? OR (i.status IN (?, ?) AND i.next_attempt_at <= ?)
+           QUALIFY row_number() OVER (PARTITION BY i.article_ref
+                                      ORDER BY i.first_seen_at, i.feed_id) = 1
+           ORDER BY i.first_seen_at, i.feed_id, i.item_key""",
+        [PENDING, FEED_CONTENT, FAILED, now],
+    ).fetchall()
+    return [PendingItem(*r) for r in rows]
+
+
+def mark_already_loaded(con: duckdb.DuckDBPyConnection) -> int:
+    """Items whose article another feed (or an earlier item) already extracted from its page
+    are not fetched again: they point at that article."""
+    with transaction(con):
+        updated = con.execute(
+            """UPDATE feed_items SET status = 'extracted', article_id = a.article_id,
+                 next_attempt_at = NULL
+               FROM articles a
+               WHERE a.source_ref = feed_items.article_ref
+                 AND a.extraction_method NOT LIKE 'feed-%'
+                 AND feed_items.status <> 'extracted'
+               RETURNING 1"""
+        ).fetchall()
+    return len(updated)
+
+
+def record_item_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    outcomes: Sequence[ItemOutcome],
+    *,
+    max_page_attempts: int,
+    retry_base_seconds: float,
+    retry_max_seconds: float,
+) -> loader.LoadResult:
+    """Load the batch's articles and update its items' status, in one transaction."""
+    now = datetime.now(UTC)
+    with transaction(con):
+        source_id = web_source_id(con)
+        articles = [o.article for o in outcomes if o.article is not None]
+        result = loader.insert_articles(con, source_id, run_id, articles)
+        for outcome in outcomes:
+            _update_item(
+                con,
+                outcome,
+                source_id,
+                now,
+                max_page_attempts,
+                retry_base_seconds,
+                retry_max_seconds,
+            )
+        failures = [
+            loader.FailedInput(o.item.url or o.item.article_ref, "fetch_page", o.reason, o.detail)
+            for o in outcomes
+            if o.reason
+        ]
+        loader.record_failures(con, source_id, run_id, failures)
+        loader.resolve_failures(
+            con,
+            source_id,
+            [o.item.url for o in outcomes if o.status == EXTRACTED and o.item.url],
+        )
+    return result
+
+
+def _update_item(
+    con: duckdb.DuckDBPyConnection,
+    outcome: ItemOutcome,
+    source_id: str,
+    now: datetime,
+    max_page_attempts: int,
+    retry_base_seconds: float,
+    retry_max_seconds: float,
+) -> None:
+    item = outcome.item
+    attempts = item.page_attempts + (0 if outcome.status == EXTRACTED else 1)
+    next_attempt = None
+    if outcome.status != EXTRACTED and attempts < max_page_attempts:
+        delay = backoff_delay(attempts, retry_base_seconds, retry_max_seconds)
+        next_attempt = now + timedelta(seconds=delay)
+    article_id = (
+        loader.stable_id(source_id, item.article_ref) if outcome.article is not None else None
+    )
+    # Every item announcing this article follows it (several feeds may carry one URL).
+    con.execute(
+        """UPDATE feed_items SET status = ?, page_attempts = ?, last_reason = ?,
+             next_attempt_at = ?, article_id = coalesce(?, article_id)
+           WHERE article_ref = ? AND status <> 'extracted'""",
+        [
+            outcome.status,
+            attempts,
+            outcome.reason,
+            next_attempt,
+            article_id,
+            item.article_ref,
+        ],
+    )
+
+
+def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, entries: Sequence[dict]) -> None:
+    """Append fetch log rows (dicts with the fetch_log columns except logged_at/run_id)."""
+    if not entries:
+        return
+    now = datetime.now(UTC)
+    con.executemany(
+        """INSERT INTO fetch_log (logged_at, run_id, kind, url, outcome, status, reason, detail,
+             retryable, elapsed_ms, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            [
+                now,
+                run_id,
+                e["kind"],
+                e["url"],
+                e["outcome"],
+                e.get("status"),
+                e.get("reason"),
+                (e.get("detail") or "")[:2000],
+                e.get("retryable"),
+                e.get("elapsed_ms"),
+                e.get("bytes"),
+            ]
+            for e in entries
+        ],
+    )
+
+
+def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    cursor = con.execute(
+        """SELECT f.name, f.url, o.name AS outlet, f.last_success_at, f.last_polled_at,
+                  f.last_status, f.consecutive_failures, f.next_poll_at, f.items_seen,
+                  (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.feed_id
+                     AND i.status <> 'extracted') AS items_pending,
+                  f.bozo_reason, f.last_error
+           FROM feeds f LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
+           ORDER BY f.name"""
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
