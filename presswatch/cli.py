@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import output
-from presswatch.settings import resolve_db_path
+from presswatch import feeds_cli, output
+from presswatch.settings import resolve_db_path, resolve_feeds_path
 from sources.seeds import SeedFolderError
 from warehouse import reports
 from warehouse.db import WarehouseError, WarehouseLocked, connection
@@ -49,6 +49,24 @@ def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
         f"{summary.articles_added} added, {summary.articles_updated} updated, "
         f"{summary.articles_unchanged} unchanged, {summary.errors} error(s), "
         f"{summary.duplicates_linked} copy link(s)"
+    )
+    return EXIT_OK
+
+
+def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
+    feeds_path = resolve_feeds_path(args.feeds)
+    if not feeds_path.exists():
+        raise CliError(
+            f"feed list {feeds_path} does not exist: add feeds with `presswatch feeds add` "
+            "or pass --feeds FILE (TOML or OPML)"
+        )
+    from flows.ingest_feeds import ingest_feeds  # imported late: Prefect is slow to import
+
+    summary = ingest_feeds(feeds=str(feeds_path), db=str(_db_path(args)), force=args.force)
+    console.print(
+        f"[bold]ingest_feeds[/bold] run {summary.run_id}: {summary.items_seen} new item(s), "
+        f"{summary.articles_added} article(s) added, {summary.articles_updated} updated, "
+        f"{summary.errors} error(s), {summary.duplicates_linked} copy link(s)"
     )
     return EXIT_OK
 
@@ -137,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     seeds = ingest_kinds.add_parser("seeds", parents=[common], help="ingest local seed files")
     seeds.add_argument("path", nargs="?", default="seeds", help="seed folder or file")
     seeds.set_defaults(handler=cmd_ingest_seeds)
+    feeds = ingest_kinds.add_parser("feeds", parents=[common], help="poll the monitored feeds")
+    feeds.add_argument(
+        "--feeds", help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS or feeds.toml)"
+    )
+    feeds.add_argument(
+        "--force", action="store_true", help="poll feeds that are backing off after failures"
+    )
+    feeds.set_defaults(handler=cmd_ingest_feeds)
 
     report = commands.add_parser("report", help="coverage reports")
     report_kinds = report.add_subparsers(dest="kind", required=True)
@@ -159,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(handler=cmd_runs)
 
+    feeds_cli.register(commands, common)
+
     errors = commands.add_parser("errors", parents=[common], help="inputs that failed")
     errors.add_argument("--format", choices=["table", "json"], default="table")
     errors.set_defaults(handler=cmd_errors)
@@ -173,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (CliError, WarehouseError, SeedFolderError) as exc:
+    except (CliError, WarehouseError, SeedFolderError, feeds_cli.FeedListError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -107,7 +107,8 @@ class _Fetch:
         while True:
             check_url_allowed(url, self.policy.allow)
             with _translating_httpx_errors(url):
-                response = client.send(self._build_request(client, url), stream=True)
+                request = self._build_request(client, url)
+                response = client.send(request, stream=True, follow_redirects=False)
                 try:
                     if not response.has_redirect_location:
                         return self._result(response)

@@ -72,12 +72,17 @@ class FetchError(Exception):
         retry_after: float | None = None,
         detail: str = "",
     ) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
+        # Only ``reason`` goes to Exception.args: pickling (Prefect moves task results between
+        # processes) re-creates the error from args and restores the rest from ``__dict__``.
+        super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.status = status
         self.retry_after = retry_after
         self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
 def canonical_url(url: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 WCXB = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "wcxb-articles-dev"
 
 
-@lru_cache(maxsize=None)
+@cache
 def ground_truth(file_id: str) -> dict:
     path = WCXB / "dev" / "ground-truth" / f"{file_id}.json"
     if not path.exists():

@@ -1,8 +1,8 @@
 """A real HTTP server on the loopback interface for tests (standard library only).
 
-Usage (``tests/`` is not a package, so pytest puts it on ``sys.path``)::
+Usage::
 
-    from localserver import LocalServer, conditional, stalling, streamed
+    from tests.localserver import LocalServer, conditional, stalling, streamed
 
     with LocalServer() as server:
         server.route("/feed.xml", b"<rss/>", headers={"Content-Type": "application/rss+xml"})
@@ -27,6 +27,7 @@ Handlers that wait should use ``exchange.sleep``, which returns early on shutdow
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
@@ -85,6 +86,10 @@ class Exchange:
         self._request.wfile.write(data)
         self._request.wfile.flush()
 
+    def close_after(self) -> None:
+        """Drop the connection when the handler returns, e.g. to cut a body short."""
+        self._request.close_connection = True
+
     def sleep(self, seconds: float) -> None:
         """Wait, but return at once when the server shuts down."""
         self._shutting_down.wait(seconds)
@@ -107,7 +112,7 @@ def streamed(
     status: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Handler:
-    """A handler that sends ``chunks`` without a Content-Length, pausing ``interval`` before each."""
+    """A handler sending ``chunks`` without Content-Length, pausing ``interval`` before each."""
     chunk_list = list(chunks)
 
     def handle(exchange: Exchange) -> None:
@@ -181,6 +186,11 @@ class _HTTPServer(ThreadingHTTPServer):
         TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients dropping connections (timeouts, closed pools) are routine in tests.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -192,7 +202,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet; the request log is in ``LocalServer.requests``."""
 
 

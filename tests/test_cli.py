@@ -61,7 +61,7 @@ def test_articles_json_has_the_public_fields_real_titles_and_clean_bodies(
     articles = json.loads(capsys.readouterr().out)
     assert len(articles) == 5
     for item in articles:
-        assert ARTICLE_FIELDS <= set(item)
+        assert set(item) >= ARTICLE_FIELDS
         assert item["title"] == SEED_TITLES[item["source"][:3]]
         for furniture in FURNITURE:
             assert furniture not in item["text"], (item["source"], furniture)

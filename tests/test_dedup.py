@@ -42,7 +42,9 @@ def test_truncated_copy_with_new_headline_and_byline_is_linked(db_path: Path) ->
 def test_rewrite_keeping_a_third_of_sentences_is_a_copy() -> None:
     kept = split_sentences(main_content(ORIGINAL))[::3]
     new_material = split_sentences(main_content(OTHER))[: 2 * len(kept)]
-    rewrite = " ".join(s for pair in zip(kept, new_material[::2], new_material[1::2]) for s in pair)
+    rewrite = " ".join(
+        s for pair in zip(kept, new_material[::2], new_material[1::2], strict=False) for s in pair
+    )
     score = copy_score(
         copy_fingerprint(rewrite, SETTINGS),
         copy_fingerprint(main_content(ORIGINAL), SETTINGS),
@@ -76,7 +78,8 @@ def test_sharing_two_quoted_sentences_is_not_a_copy() -> None:
 def test_shared_site_furniture_does_not_make_unrelated_articles_copies(db_path: Path) -> None:
     furniture = (
         "Subscribe to our newsletter for the latest updates delivered to your inbox every week.\n\n"
-        "Copyright 2025 Example Media Group. All rights reserved. Terms of use and privacy policy apply.\n\n"
+        "Copyright 2025 Example Media Group. All rights reserved. "
+        "Terms of use and privacy policy apply.\n\n"
         "Follow us on social media and share this story with your friends and family today."
     )
     con = fresh_db(db_path)

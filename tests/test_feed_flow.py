@@ -264,7 +264,8 @@ def test_feeds_option_accepts_an_opml_file(tmp_path: Path, db_path: Path, monkey
         opml = tmp_path / "subscriptions.opml"
         opml.write_text(
             "<?xml version='1.0'?><opml version='2.0'><head><title>subs</title></head><body>"
-            f"<outline text='News'><outline type='rss' text='Test' xmlUrl='{server.url('/feed.xml')}'/>"
+            "<outline text='News'><outline type='rss' text='Test' "
+            f"xmlUrl='{server.url('/feed.xml')}'/>"
             "</outline></body></opml>",
             encoding="utf-8",
         )

@@ -116,12 +116,23 @@ def test_a_rerun_retries_what_failed(seed_folder: Path, db_path: Path) -> None:
 
 def test_the_flow_publishes_a_coverage_artifact(seed_folder: Path, db_path: Path) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
-    ingest_seeds(path=str(seed_folder), db=str(db_path))
+    summary = ingest_seeds(path=str(seed_folder), db=str(db_path))
+    with connection(db_path, read_only=True) as con:
+        flow_run_id = con.execute(
+            "SELECT prefect_flow_run_id FROM ingestion_runs WHERE run_id = ?", [summary.run_id]
+        ).fetchone()[0]
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["presswatch-seed-coverage"]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["presswatch-seed-coverage"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+            )
         )
-    assert artifacts
-    assert "5** articles" in artifacts[-1].data
+    assert len(artifacts) == 1
+    assert "**5** articles, **4** distinct" in artifacts[0].data
