@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
 
 from presswatch.settings import Settings
 from warehouse import loader, reports
 from warehouse.db import connection
+from warehouse.locking import writer_lock
 from warehouse.pipeline import dedupe_articles
+from warehouse.snapshot import refresh_snapshot
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,35 @@ class RunSummary:
     duplicates_linked: int
     stories_touched: int
     totals: dict[str, int]
+
+
+@contextmanager
+def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
+    """Hold the writer lock for the whole run and record it in ``ingestion_runs``.
+
+    Yields the run id. A run that raises is recorded as failed (and the error re-raised);
+    a successful run must end with ``finish_run``.
+    """
+    with writer_lock(db_path, log=get_run_logger().info):
+        with connection(db_path) as con:
+            run_id = loader.start_run(con, flow_name, target, str(flow_run.get_id() or ""))
+        try:
+            yield run_id
+        except BaseException as exc:
+            with connection(db_path) as con:
+                loader.finish_run(
+                    con, run_id, loader.RunCounts(), status="failed", message=str(exc)[:2000]
+                )
+            raise
+
+
+def finish_run(
+    db_path: Path, run_id: str, counts: loader.RunCounts, message: str | None = None
+) -> None:
+    """Record the run's counts and refresh the readers' snapshot."""
+    with connection(db_path) as con:
+        loader.finish_run(con, run_id, counts, message=message)
+        refresh_snapshot(con, db_path)
 
 
 @task(name="dedupe")

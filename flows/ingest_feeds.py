@@ -22,13 +22,13 @@ from pathlib import Path
 import httpx
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run, task_run
+from prefect.runtime import task_run
 
 from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractionError
-from flows.common import RunSummary, coverage_report, dedupe
+from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
 from presswatch.settings import (
     ALLOWED_HOSTS_ENV,
     FetchSettings,
@@ -357,12 +357,9 @@ def ingest_feeds(
     settings = FetchSettings.from_env()
     policy = fetch_policy(feed_list, settings)
     db_path = resolve_db_path(db)
-    with connection(db_path) as con:
-        run_id = loader.start_run(
-            con, "ingest_feeds", str(feeds_path), str(flow_run.get_id() or "")
-        )
-        states = feed_store.sync_feeds(con, feed_list.feeds)
-    try:
+    with warehouse_run(db_path, "ingest_feeds", str(feeds_path)) as run_id:
+        with connection(db_path) as con:
+            states = feed_store.sync_feeds(con, feed_list.feeds)
         now = datetime.now(UTC)
         due = [s for s in states if force or s.due(now)]
         logger.info("%d feed(s) configured, %d due", len(states), len(due))
@@ -389,19 +386,14 @@ def ingest_feeds(
             loaded.unchanged += result.unchanged
         links, stories = dedupe(db_path)
         totals = coverage_report(db_path, "presswatch-feed-coverage")
-    except Exception as exc:
-        with connection(db_path) as con:
-            loader.finish_run(con, run_id, loader.RunCounts(), status="failed", message=str(exc))
-        raise
-    counts = loader.RunCounts(
-        items_seen=sum(o.new_items for o in feed_outcomes),
-        articles_added=len(loaded.added),
-        articles_updated=len(loaded.updated),
-        articles_unchanged=len(loaded.unchanged),
-        errors=sum(o.failed for o in feed_outcomes) + page_errors,
-        duplicates_linked=links,
-        stories_touched=stories,
-    )
-    with connection(db_path) as con:
-        loader.finish_run(con, run_id, counts)
+        counts = loader.RunCounts(
+            items_seen=sum(o.new_items for o in feed_outcomes),
+            articles_added=len(loaded.added),
+            articles_updated=len(loaded.updated),
+            articles_unchanged=len(loaded.unchanged),
+            errors=sum(o.failed for o in feed_outcomes) + page_errors,
+            duplicates_linked=links,
+            stories_touched=stories,
+        )
+        finish_run(db_path, run_id, counts)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

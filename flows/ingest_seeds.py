@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
 
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
-from flows.common import RunSummary, coverage_report, dedupe
+from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
 from presswatch.settings import resolve_db_path
 from sources.seeds import SeedFile, discover_seed_files
 from warehouse import loader
@@ -84,28 +83,21 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
     """Ingest the seed files under ``path`` into the warehouse at ``db``."""
     folder = Path(path)
     db_path = resolve_db_path(db)
-    with connection(db_path) as con:
-        run_id = loader.start_run(con, "ingest_seeds", str(folder), str(flow_run.get_id() or ""))
-    try:
+    with warehouse_run(db_path, "ingest_seeds", str(folder)) as run_id:
         files = discover(folder)
         extracted = extract(files)
         loaded = load(db_path, folder, run_id, extracted)
         links, stories = dedupe(db_path)
         totals = coverage_report(db_path, "presswatch-seed-coverage")
-    except Exception as exc:
-        with connection(db_path) as con:
-            loader.finish_run(con, run_id, loader.RunCounts(), status="failed", message=str(exc))
-        raise
-    counts = loader.RunCounts(
-        items_seen=len(files),
-        articles_added=len(loaded.added),
-        articles_updated=len(loaded.updated),
-        articles_unchanged=len(loaded.unchanged),
-        errors=len(extracted.failures),
-        duplicates_linked=links,
-        stories_touched=stories,
-    )
-    message = "nothing new: every seed was already loaded" if not loaded.changed else None
-    with connection(db_path) as con:
-        loader.finish_run(con, run_id, counts, message=message)
+        counts = loader.RunCounts(
+            items_seen=len(files),
+            articles_added=len(loaded.added),
+            articles_updated=len(loaded.updated),
+            articles_unchanged=len(loaded.unchanged),
+            errors=len(extracted.failures),
+            duplicates_linked=links,
+            stories_touched=stories,
+        )
+        message = "nothing new: every seed was already loaded" if not loaded.changed else None
+        finish_run(db_path, run_id, counts, message)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -13,7 +13,8 @@ from presswatch import feeds_cli, output
 from presswatch.settings import resolve_db_path, resolve_feeds_path
 from sources.seeds import SeedFolderError
 from warehouse import reports
-from warehouse.db import WarehouseError, WarehouseLocked, connection
+from warehouse.db import WarehouseError, WarehouseLocked
+from warehouse.snapshot import ReadSource, reading
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -32,6 +33,13 @@ class CliError(Exception):
 
 def _db_path(args: argparse.Namespace) -> Path:
     return resolve_db_path(args.db)
+
+
+def _note(source: ReadSource) -> None:
+    """Tell the user (on stderr, so JSON/CSV output stays clean) when data is a snapshot."""
+    note = source.note()
+    if note:
+        print(f"note: {note}", file=sys.stderr)
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -72,7 +80,8 @@ def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_report_coverage(args: argparse.Namespace, console: Console) -> int:
-    with connection(_db_path(args), read_only=True) as con:
+    with reading(_db_path(args)) as (con, source):
+        _note(source)
         totals = reports.coverage_totals(con)
         views = {name: fetch(con) for name, fetch in COVERAGE_VIEWS.items()}
     if args.format == "json":
@@ -102,7 +111,8 @@ def cmd_report_coverage(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_articles(args: argparse.Namespace, console: Console) -> int:
-    with connection(_db_path(args), read_only=True) as con:
+    with reading(_db_path(args)) as (con, source):
+        _note(source)
         rows = reports.list_articles(con)
     if args.format == "json":
         print(output.to_json(rows))
@@ -117,7 +127,8 @@ def cmd_articles(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, console: Console) -> int:
-    with connection(_db_path(args), read_only=True) as con:
+    with reading(_db_path(args)) as (con, source):
+        _note(source)
         rows = reports.recent_runs(con, args.limit)
     if args.format == "json":
         print(output.to_json(rows))
@@ -127,7 +138,8 @@ def cmd_runs(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_errors(args: argparse.Namespace, console: Console) -> int:
-    with connection(_db_path(args), read_only=True) as con:
+    with reading(_db_path(args)) as (con, source):
+        _note(source)
         rows = reports.open_errors(con)
     if args.format == "json":
         print(output.to_json(rows))

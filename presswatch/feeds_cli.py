@@ -20,8 +20,8 @@ from sources.feedlist import (
     save_feed_list,
     to_opml,
 )
-from warehouse.db import connection
 from warehouse.feeds import feed_health
+from warehouse.snapshot import reading
 
 
 class FeedListError(Exception):
@@ -113,7 +113,9 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    with connection(resolve_db_path(args.db), read_only=True) as con:
+    with reading(resolve_db_path(args.db)) as (con, source):
+        if source.is_snapshot:
+            print(f"note: {source.note()}", file=sys.stderr)
         rows = feed_health(con)
     if args.format == "json":
         print(output.to_json(rows))

@@ -118,9 +118,11 @@ def test_report_on_a_missing_warehouse_is_a_clear_error(
     assert "presswatch ingest seeds" in capsys.readouterr().err
 
 
-def test_a_locked_warehouse_is_a_clear_error_with_its_own_exit_code(
-    loaded_db: Path, seed_folder: Path, capsys: pytest.CaptureFixture[str]
+def test_readers_during_a_write_get_the_snapshot_or_a_clear_message(
+    loaded_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from warehouse.snapshot import snapshot_path
+
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -139,8 +141,17 @@ def test_a_locked_warehouse_is_a_clear_error_with_its_own_exit_code(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        # The last run left a snapshot: readers get an answer, told where it comes from.
+        assert main(["report", "coverage", "--format", "json", "--db", str(loaded_db)]) == 0
+        captured = capsys.readouterr()
+        assert json.loads(captured.out)["totals"]["articles"] == 5
+        assert "showing the snapshot" in captured.err
+        # Without a snapshot: a one-line message and its own exit code, no traceback.
+        snapshot_path(loaded_db).unlink()
         assert main(["articles", "--db", str(loaded_db)]) == EXIT_LOCKED
-        assert "being written by another process" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "being written by another process" in err and "Traceback" not in err
     finally:
         holder.kill()
         holder.wait()

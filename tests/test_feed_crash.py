@@ -89,8 +89,10 @@ def test_sigkill_then_rerun_equals_a_clean_run(
         served_before = len(server.requests)
         env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())}
         process = subprocess.Popen(
-            [sys.executable, "-m", "presswatch.cli", "ingest", "feeds"]
-            + ["--feeds", str(config), "--db", str(killed_db)],
+            [
+                *(sys.executable, "-m", "presswatch.cli", "ingest", "feeds"),
+                *("--feeds", str(config), "--db", str(killed_db)),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

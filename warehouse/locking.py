@@ -1,0 +1,70 @@
+"""One writer at a time: an advisory file lock held for a whole flow run.
+
+DuckDB already refuses a second writing *process*, but a flow opens and closes its
+connection between tasks, so two flows could interleave their steps. The flow therefore
+holds ``<db>.lock`` (``flock``, released by the kernel even on kill -9) from its first
+write to its last; a second writer waits for it, logging who holds it, and gives up with
+``WarehouseLocked`` after ``wait_seconds``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from warehouse.db import WarehouseLocked
+
+_POLL_SECONDS = 0.5
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextmanager
+def writer_lock(
+    db_path: Path,
+    *,
+    wait_seconds: float = 1800.0,
+    log: Callable[[str], None] = logging.getLogger(__name__).info,
+) -> Iterator[None]:
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(path)
+                if time.monotonic() >= deadline:
+                    raise WarehouseLocked(
+                        f"the warehouse {db_path} is being written by another run ({holder}); "
+                        f"gave up after {wait_seconds:.0f} s"
+                    ) from None
+                if not announced:
+                    log(f"waiting for the warehouse writer lock on {db_path} ({holder})")
+                    announced = True
+                time.sleep(_POLL_SECONDS)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "unknown holder"
+    except OSError:
+        return "unknown holder"

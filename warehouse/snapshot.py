@@ -1,0 +1,78 @@
+"""A read-only copy of the warehouse for readers while a flow writes.
+
+DuckDB allows one writing process and no readers beside it. Each flow run ends by copying
+the warehouse to ``<name>.snapshot.duckdb`` (written to a temporary file, then renamed, so
+readers never see a half-written copy). Readers open the live file when it is free and
+fall back to the snapshot when a writer holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import WarehouseError, WarehouseLocked, open_connection
+
+
+def snapshot_path(db_path: Path) -> Path:
+    return db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+
+
+def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
+    """Copy the open (writable) warehouse to its snapshot file, atomically."""
+    target = snapshot_path(db_path)
+    temporary = target.with_name(target.name + ".tmp")
+    for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    database = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(f"ATTACH '{temporary}' AS presswatch_snapshot")
+    try:
+        con.execute(f'COPY FROM DATABASE "{database}" TO presswatch_snapshot')
+    finally:
+        con.execute("DETACH presswatch_snapshot")
+    os.replace(temporary, target)
+    return target
+
+
+@dataclass(frozen=True)
+class ReadSource:
+    path: Path
+    is_snapshot: bool
+
+    def note(self) -> str | None:
+        if not self.is_snapshot:
+            return None
+        taken = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        return (
+            f"the warehouse is being written; showing the snapshot from "
+            f"{taken:%Y-%m-%d %H:%M:%S} UTC"
+        )
+
+
+@contextmanager
+def reading(db_path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, ReadSource]]:
+    """A read-only connection to the live warehouse, or to its snapshot while it is locked."""
+    try:
+        con = open_connection(db_path, read_only=True)
+        source = ReadSource(db_path, is_snapshot=False)
+    except WarehouseLocked:
+        snapshot = snapshot_path(db_path)
+        if not snapshot.exists():
+            raise
+        try:
+            con = open_connection(snapshot, read_only=True)
+        except WarehouseError as exc:
+            raise WarehouseLocked(
+                f"the warehouse {db_path} is being written and its snapshot is not readable"
+            ) from exc
+        source = ReadSource(snapshot, is_snapshot=True)
+    try:
+        yield con, source
+    finally:
+        con.close()
