@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
@@ -100,12 +101,10 @@ def _markdown_report(title: str, totals: dict[str, int], stories: list[dict[str,
     return "\n".join(lines)
 
 
-@task(name="report")
-def coverage_report(db_path: Path, artifact_key: str) -> dict[str, int]:
-    """Publish the coverage summary as Prefect artifacts; returns the totals."""
-    with connection(db_path, read_only=False) as con:
-        totals = reports.coverage_totals(con)
-        stories = reports.coverage_by_story(con)
+def publish_coverage(con: duckdb.DuckDBPyConnection, artifact_key: str) -> dict[str, int]:
+    """Publish the coverage summary as Prefect artifacts (markdown + table); returns totals."""
+    totals = reports.coverage_totals(con)
+    stories = reports.coverage_by_story(con)
     create_markdown_artifact(
         key=artifact_key,
         markdown=_markdown_report("presswatch coverage", totals, stories),
@@ -123,3 +122,10 @@ def coverage_report(db_path: Path, artifact_key: str) -> dict[str, int]:
         totals,
     )
     return totals
+
+
+@task(name="report")
+def coverage_report(db_path: Path, artifact_key: str) -> dict[str, int]:
+    """The run's closing report, published as Prefect artifacts."""
+    with connection(db_path) as con:
+        return publish_coverage(con, artifact_key)

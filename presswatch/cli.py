@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import feeds_cli, output
+from presswatch import feeds_cli, output, scheduler
 from presswatch.settings import resolve_db_path, resolve_feeds_path
 from sources.seeds import SeedFolderError
 from warehouse import reports
@@ -76,6 +76,32 @@ def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
         f"{summary.articles_added} article(s) added, {summary.articles_updated} updated, "
         f"{summary.errors} error(s), {summary.duplicates_linked} copy link(s)"
     )
+    return EXIT_OK
+
+
+def _scheduler_config(args: argparse.Namespace) -> scheduler.SchedulerConfig:
+    return scheduler.SchedulerConfig(
+        state_dir=Path(args.state_dir), port=args.port, project_dir=Path.cwd()
+    )
+
+
+def cmd_scheduler(args: argparse.Namespace, console: Console) -> int:
+    config = _scheduler_config(args)
+    try:
+        if args.action == "start":
+            lines = scheduler.start(config)
+            lines.append(f"Prefect UI: {config.ui_url}   logs: {config.state_dir / 'logs'}")
+        elif args.action == "stop":
+            lines = scheduler.stop(config)
+        else:
+            lines = [
+                f"{name}: {f'running (pid {pid})' if pid else 'stopped'}"
+                for name, pid in scheduler.status(config).items()
+            ]
+    except scheduler.SchedulerError as exc:
+        raise CliError(str(exc)) from exc
+    for line in lines:
+        console.print(line)
     return EXIT_OK
 
 
@@ -198,6 +224,16 @@ def build_parser() -> argparse.ArgumentParser:
     runs.set_defaults(handler=cmd_runs)
 
     feeds_cli.register(commands, common)
+
+    sched = commands.add_parser(
+        "scheduler", help="run the scheduled system locally (Prefect server + worker)"
+    )
+    sched.add_argument("action", choices=["start", "stop", "status"])
+    sched.add_argument("--port", type=int, default=scheduler.DEFAULT_PORT)
+    sched.add_argument(
+        "--state-dir", default=str(scheduler.DEFAULT_STATE_DIR), help="PIDs, logs, server DB"
+    )
+    sched.set_defaults(handler=cmd_scheduler)
 
     errors = commands.add_parser("errors", parents=[common], help="inputs that failed")
     errors.add_argument("--format", choices=["table", "json"], default="table")

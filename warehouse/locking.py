@@ -20,6 +20,7 @@ from pathlib import Path
 from warehouse.db import WarehouseLocked
 
 _POLL_SECONDS = 0.5
+_LOG = logging.getLogger(__name__)
 
 
 def lock_path(db_path: Path) -> Path:
@@ -31,7 +32,7 @@ def writer_lock(
     db_path: Path,
     *,
     wait_seconds: float = 1800.0,
-    log: Callable[[str], None] = logging.getLogger(__name__).info,
+    log: Callable[[str], None] = _LOG.info,
 ) -> Iterator[None]:
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)

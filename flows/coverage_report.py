@@ -1,0 +1,18 @@
+"""``coverage_report``: publish the coverage report as Prefect artifacts (read-only)."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows.common import publish_coverage
+from presswatch.settings import resolve_db_path
+from warehouse.snapshot import reading
+
+
+@flow(name="coverage_report")
+def coverage_report(db: str | None = None) -> dict[str, int]:
+    """Reads the live warehouse, or its snapshot while a writer holds it."""
+    with reading(resolve_db_path(db)) as (con, source):
+        if source.is_snapshot:
+            get_run_logger().info(source.note())
+        return publish_coverage(con, "presswatch-daily-coverage")
