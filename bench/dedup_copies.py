@@ -48,24 +48,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import synth  # noqa: E402
-from bench.metrics import adjusted_rand_index, pairwise  # noqa: E402
-from extractors.models import ExtractedArticle  # noqa: E402
-from presswatch.settings import Settings  # noqa: E402
-from warehouse import loader  # noqa: E402
-from warehouse.db import open_connection  # noqa: E402
-from warehouse.pipeline import dedupe_articles  # noqa: E402
+from bench import synth
+from bench.harness import Item, load_and_dedupe
+from bench.metrics import adjusted_rand_index, pairwise
+from extractors.models import ExtractedArticle
 
 COPIES_PER_ORIGINAL = (4, 6)
 START = date(2025, 1, 1)
-
-
-@dataclass
-class Item:
-    ref: str
-    article: ExtractedArticle
-    kind: str  # "original", "copy:<transformation>", "negative:<group kind>"
-    group: str  # true copy group (the original's ref; a singleton's own ref)
 
 
 @dataclass
@@ -82,6 +71,21 @@ def _eligible(page: synth.Page, rng: random.Random) -> list[str] | None:
     return None
 
 
+def _corpus_copies(pages: list[synth.Page]) -> bool:
+    """Do two of these real pages share 30%+ of their sentences verbatim (the corpus holds
+    one article under two URLs)? Such a group cannot serve as a negative."""
+    sets = [
+        {s.casefold() for s in synth.sentences(p.text.replace("\n\n", " ")) if synth.words(s) >= 6}
+        for p in pages
+    ]
+    for i in range(len(sets)):
+        for j in range(i + 1, len(sets)):
+            smaller = min(len(sets[i]), len(sets[j])) or 1
+            if len(sets[i] & sets[j]) >= 0.3 * smaller:
+                return True
+    return False
+
+
 def build(seed: int, n_originals: int) -> BenchSet:
     rng = random.Random(seed)
     pages = list(synth.load_pages())
@@ -89,7 +93,11 @@ def build(seed: int, n_originals: int) -> BenchSet:
     by_domain: dict[str, list[synth.Page]] = defaultdict(list)
     for page in pages:
         by_domain[page.domain].append(page)
-    same_domain = [ps for d, ps in by_domain.items() if len(ps) > 1 and d != "unknown"]
+    same_domain = [
+        ps
+        for d, ps in by_domain.items()
+        if len(ps) > 1 and d != "unknown" and not _corpus_copies(ps)
+    ]
     reserved = {p.file_id for ps in same_domain for p in ps}
 
     originals: list[tuple[synth.Page, list[str]]] = []
@@ -213,28 +221,9 @@ def build(seed: int, n_originals: int) -> BenchSet:
 
 
 def run(bench: BenchSet, db_path: Path, batch: int, seed: int) -> dict[str, str]:
-    """Load in shuffled batches and dedupe each; returns ref -> canonical ref (or itself)."""
-    order = list(bench.items)
-    random.Random(seed + 1).shuffle(order)
-    con = open_connection(db_path)
-    try:
-        source_id = loader.ensure_source(con, "bench", "dedup-copies")
-        settings = Settings()
-        for start in range(0, len(order), batch):
-            chunk = order[start : start + batch]
-            run_id = loader.start_run(con, "bench", "dedup-copies")
-            result = loader.load_articles(
-                con, source_id, run_id, [loader.ArticleInput(i.ref, i.article) for i in chunk]
-            )
-            dedupe_articles(con, result.changed, settings)
-        rows = con.execute(
-            """SELECT a.source_ref, coalesce(c.source_ref, a.source_ref)
-               FROM articles a LEFT JOIN duplicate_links d ON d.article_id = a.article_id
-               LEFT JOIN articles c ON c.article_id = d.canonical_id"""
-        ).fetchall()
-    finally:
-        con.close()
-    return dict(rows)
+    """ref -> ref of its canonical (or itself), after loading in shuffled batches."""
+    found = load_and_dedupe(bench.items, db_path, batch, seed + 1)
+    return {ref: canonical for ref, (canonical, _story) in found.items()}
 
 
 def report(bench: BenchSet, predicted: dict[str, str], elapsed: float) -> dict[str, float]:
@@ -244,7 +233,12 @@ def report(bench: BenchSet, predicted: dict[str, str], elapsed: float) -> dict[s
     for kind, n in sorted(kinds.items()):
         print(f"  {kind:40s} {n:5d}")
     groups = Counter(g for g in truth.values())
-    print(f"  copy groups: {sum(1 for n in groups.values() if n > 1)} (sizes 5-7)")
+    sizes = Counter(n for n in groups.values() if n > 1)
+    print(
+        f"  copy groups: {sum(sizes.values())} (original + copies; sizes "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(sizes.items()))
+        + ")"
+    )
     print(
         "  hard-negative groups: "
         + ", ".join(

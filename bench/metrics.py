@@ -31,7 +31,9 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def pairwise(truth: Mapping[Hashable, Hashable], predicted: Mapping[Hashable, Hashable]) -> PairScores:
+def pairwise(
+    truth: Mapping[Hashable, Hashable], predicted: Mapping[Hashable, Hashable]
+) -> PairScores:
     """Precision/recall over unordered item pairs put in one cluster (empty sets score 1.0)."""
     items = list(truth)
     joint = Counter((truth[i], predicted[i]) for i in items)

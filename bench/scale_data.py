@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -27,6 +28,11 @@ import numpy as np
 from wordfreq import top_n_list, word_frequency
 
 from warehouse.db import open_connection
+
+# DuckDB's scan of a numpy object array tries ``import pandas`` for every value when pandas
+# is not installed (a failed import is not cached): ~100 s per million strings. Marking it
+# absent makes each attempt a dictionary lookup. Benchmark-only; presswatch has no pandas.
+sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
 
 SYLLABLES = [
     "ka", "lo", "mi", "ran", "tek", "vos", "zu", "bel", "dri", "fen", "gor", "hal", "jun",
@@ -100,99 +106,101 @@ def _fill(
     days: int,
     copy_share: float,
 ) -> None:
-    con.execute("CREATE TEMP TABLE pool AS SELECT * FROM (SELECT unnest(?) AS s)", [pool])
-    con.execute("CREATE TEMP TABLE pool_list AS SELECT list(s) AS l, count(*) AS n FROM pool")
-    con.execute("CREATE TEMP TABLE kw AS SELECT unnest(?) AS k, generate_subscripts(?, 1) AS i",
-                [keywords, keywords])  # fmt: skip
-    names = [f"{TOWNS[i % len(TOWNS)]} {PAPERS[(i // len(TOWNS)) % len(PAPERS)]}" for i in range(outlets)]
-    names = [n if i < len(TOWNS) * len(PAPERS) else f"{n} {i}" for i, n in enumerate(names)]
+    rng = np.random.default_rng(len(pool) + articles)
+    pool_arr = np.array(pool, dtype=object)
+    names = [
+        f"{TOWNS[i % len(TOWNS)]} {PAPERS[(i // len(TOWNS)) % len(PAPERS)]}"
+        + (f" {i}" if i >= len(TOWNS) * len(PAPERS) else "")
+        for i in range(outlets)
+    ]
+    outlet_ids = np.array([n.lower().replace(" ", "-") for n in names], dtype=object)
+    domains = np.array([n.lower().replace(" ", "") + ".example" for n in names], dtype=object)
+
+    # Stories: two keywords each, a start day.
+    kw1 = np.array([keywords[(2 * i) % len(keywords)] for i in range(stories)], dtype=object)
+    kw2 = np.array([keywords[(2 * i + 1) % len(keywords)] for i in range(stories)], dtype=object)
+    story_ids = np.array([f"s{i:015d}" for i in range(stories)], dtype=object)
+    labels = np.array([f"{a.capitalize()} {b} inquiry" for a, b in zip(kw1, kw2, strict=True)],
+                      dtype=object)  # fmt: skip
+    start_day = rng.integers(0, days, size=stories)
+
+    # Articles: the story by a cubic skew (a few very big stories), the outlet by a squared one.
+    story = np.minimum(stories - 1, (rng.random(articles) ** 3 * stories).astype(np.int64))
+    outlet = (rng.random(articles) ** 2 * outlets).astype(np.int64)
+    _, first_index = np.unique(story, return_index=True)
+    first_of_story = np.full(stories, -1, dtype=np.int64)
+    first_of_story[np.unique(story)] = first_index
+    first_i = first_of_story[story]
+    index = np.arange(articles)
+    is_first = index == first_i
+    is_copy = ~is_first & (rng.random(articles) < copy_share)
+    offset_days = np.where(is_first, 0, (rng.random(articles) ** 2 * 10).astype(np.int64))
+    offset_secs = np.where(is_first, 0, rng.integers(1, 86_000, size=articles))
+    published = (
+        np.datetime64("2025-01-01T00:00:00", "s")
+        + (start_day[story] + offset_days).astype("timedelta64[D]")
+        + offset_secs.astype("timedelta64[s]")
+    ).astype("datetime64[us]")
+
+    picks = pool_arr[rng.integers(0, len(pool), size=(articles, sentences))]
+    extra = pool_arr[rng.integers(0, len(pool), size=articles)]
+    bodies = np.empty(articles, dtype=object)
+    titles = np.empty(articles, dtype=object)
+    for i in range(articles):
+        s = story[i]
+        if is_copy[i]:
+            bodies[i] = bodies[first_i[i]] + " " + extra[i]
+        else:
+            row = picks[i]
+            bodies[i] = f"{kw1[s].capitalize()} {kw2[s]} {row[0][0].lower()}{row[0][1:]} " + (
+                " ".join(row[1:])
+            )
+        titles[i] = f"{kw1[s].capitalize()} {kw2[s]}: " + " ".join(extra[i].split()[:7])
+    article_ids = np.array([f"a{i:015d}" for i in range(articles)], dtype=object)
+
     con.execute("BEGIN TRANSACTION")
-    con.execute(
-        "INSERT INTO outlets SELECT lower(replace(n, ' ', '-')), n, lower(replace(n, ' ', '')) "
-        "|| '.example' FROM (SELECT unnest(?) AS n)",
-        [names],
-    )
+    con.register("o_src", {"outlet_id": outlet_ids, "name": np.array(names, dtype=object),
+                           "domain": domains})  # fmt: skip
+    con.execute("INSERT INTO outlets SELECT outlet_id, name, domain FROM o_src")
     con.execute(
         "INSERT INTO sources VALUES ('bench', 'bench', 'bench://scale', 'bench', NULL, now())"
     )
-    # Stories: two keywords each, a start day, an importance drawn heavy-tailed.
-    con.execute(
-        f"""CREATE TEMP TABLE st AS
-        SELECT i AS story_idx,
-               substr(md5('story' || i), 1, 16) AS story_id,
-               (SELECT k FROM kw WHERE kw.i = 1 + (2 * i) % {len(keywords)}) AS kw1,
-               (SELECT k FROM kw WHERE kw.i = 1 + (2 * i + 1) % {len(keywords)}) AS kw2,
-               (hash(i, 'day') % {days})::INTEGER AS start_day
-        FROM range({stories}) t(i)"""
+    con.register("s_src", {"story_id": story_ids, "label": labels})
+    con.execute("INSERT INTO stories SELECT story_id, label, now(), now() FROM s_src")
+    con.register(
+        "a_src",
+        {
+            "article_id": article_ids,
+            "i": index,
+            "outlet_id": outlet_ids[outlet],
+            "domain": domains[outlet],
+            "title": titles,
+            "body": bodies,
+            "published": published,
+            "story_id": story_ids[story],
+            "canonical_id": article_ids[first_i],
+            "is_copy": is_copy,
+        },
     )
     con.execute(
-        """INSERT INTO stories SELECT story_id,
-               upper(kw1[1]) || kw1[2:] || ' ' || kw2 || ' inquiry', now(), now() FROM st"""
-    )
-    # Articles: the story by a cubic skew (big stories exist), an outlet by a squared skew.
-    con.execute(
-        f"""CREATE TEMP TABLE art AS
-        SELECT i,
-               substr(md5('article' || i), 1, 16) AS article_id,
-               least({stories - 1}, floor(pow((hash(i, 's') % 1000003) / 1000003.0, 3)
-                     * {stories}))::BIGINT AS story_idx,
-               floor(pow((hash(i, 'o') % 1000003) / 1000003.0, 2) * {outlets})::BIGINT AS o,
-               (hash(i, 'c') % 1000) / 1000.0 < {copy_share} AS wants_copy
-        FROM range({articles}) t(i)"""
-    )
-    con.execute(
-        """CREATE TEMP TABLE art2 AS
-        SELECT a.*, s.story_id, s.kw1, s.kw2, s.start_day,
-               row_number() OVER (PARTITION BY a.story_idx ORDER BY a.i) = 1 AS is_first,
-               first_value(a.article_id) OVER (PARTITION BY a.story_idx ORDER BY a.i) AS first_id,
-               first_value(a.i) OVER (PARTITION BY a.story_idx ORDER BY a.i) AS first_i
-        FROM art a JOIN st s USING (story_idx)"""
-    )
-    # Bodies: a lead sentence naming the story's keywords, then pool sentences; a copy
-    # reproduces its story's original body and adds one sentence.
-    body = (
-        "upper(kw1[1]) || kw1[2:] || ' ' || kw2 || ' ' || lower(pl.l[1 + hash(b, 'lead') % pl.n]) "
-        f"|| ' ' || array_to_string(list_transform(range({sentences - 1}), "
-        "j -> pl.l[1 + hash(b, j) % pl.n]), ' ')"
-    )
-    con.execute(
-f"""INSERT INTO articles (article_id, source_id, source_ref, url, canonical_url,
+        """INSERT INTO articles (article_id, source_id, source_ref, url, canonical_url,
                outlet_id, title, author, published_at, language, dateline, body_text,
                content_hash, extraction_method, first_seen_at, updated_at, run_id,
                dedupe_pending)
-        WITH ol AS (SELECT row_number() OVER (ORDER BY outlet_id) - 1 AS o, outlet_id, domain
-                    FROM outlets),
-        x AS (
-            SELECT a.*, NOT is_first AND wants_copy AS copy,
-                   TIMESTAMPTZ '2025-01-01 00:00:00+00'
-                     + to_days(start_day + CASE WHEN is_first THEN 0 ELSE
-                         floor(pow((hash(i, 'd') % 1000) / 1000.0, 2) * 10)::INTEGER END)
-                     + to_seconds(CASE WHEN is_first THEN 0 ELSE
-                         1 + hash(i, 'sec') % 86000 END) AS ts
-            FROM art2 a
-        )
-        SELECT article_id, 'bench', 'item-' || i,
-               'https://' || ol.domain || '/news/' || i, NULL, ol.outlet_id,
-               upper(kw1[1]) || kw1[2:] || ' ' || kw2 || ': '
-                   || array_to_string(list_slice(string_split(pl.l[1 + hash(i, 't') % pl.n],
-                      ' '), 1, 7), ' '),
-               NULL, ts, 'en', NULL,
-               CASE WHEN copy
-                    THEN {body.replace("(b,", "(first_i,")} || ' ' || pl.l[1 + hash(i, 'x') % pl.n]
-                    ELSE {body.replace("(b,", "(i,")} END,
-               md5(CAST(i AS VARCHAR)), 'bench', ts + INTERVAL 5 MINUTE,
-               ts + INTERVAL 5 MINUTE, 'bench', false
-        FROM x JOIN ol USING (o), pool_list pl"""
+        SELECT article_id, 'bench', 'item-' || i, 'https://' || domain || '/news/' || i, NULL,
+               outlet_id, title, NULL, published::TIMESTAMPTZ, 'en', NULL, body,
+               md5(article_id), 'bench', published::TIMESTAMPTZ + INTERVAL 5 MINUTE,
+               published::TIMESTAMPTZ + INTERVAL 5 MINUTE, 'bench', false
+        FROM a_src"""
     )
     con.execute(
-        """INSERT INTO duplicate_links
-        SELECT article_id, first_id, 0.9, 'bench', now() FROM art2
-        WHERE NOT is_first AND wants_copy"""
+        "INSERT INTO duplicate_links SELECT article_id, canonical_id, 0.9, 'bench', now() "
+        "FROM a_src WHERE is_copy"
     )
-    con.execute(
-        "INSERT INTO story_members SELECT article_id, story_id, 1.0, now() FROM art2"
-    )
+    con.execute("INSERT INTO story_members SELECT article_id, story_id, 1.0, now() FROM a_src")
     con.execute("COMMIT")
+    for name in ("o_src", "s_src", "a_src"):
+        con.unregister(name)
     con.execute("CHECKPOINT")
 
 

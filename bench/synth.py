@@ -194,8 +194,12 @@ def rewrite(d: Draft, c: Context) -> Draft:
     """Keep a third to a half of the sentences, in order, among new material."""
     original = [s for p in d.paragraphs for s in sentences(p)]
     share = c.rng.uniform(1 / 3, 1 / 2)
-    keep = sorted(c.rng.sample(range(len(original)), max(1, round(share * len(original)))))
-    kept = [original[i] for i in keep]
+    # The share applies to prose sentences; fragments ("Language: Spanish") go along with
+    # the same probability.
+    prose = [i for i, s in enumerate(original) if words(s) >= 6]
+    keep = set(c.rng.sample(prose, max(1, round(share * len(prose)))))
+    keep |= {i for i, s in enumerate(original) if words(s) < 6 and c.rng.random() < share}
+    kept = [original[i] for i in sorted(keep)]
     fresh = c.rng.sample(c.pool_sentences, round(len(kept) * c.rng.uniform(0.6, 1.5)))
     merged: list[str] = []
     while kept or fresh:
@@ -214,8 +218,7 @@ def originally_appeared(d: Draft, c: Context) -> Draft:
     footer = c.rng.choice(
         (
             f"This article originally appeared on {outlet}.",
-            f"This story was originally published by {outlet} and is republished with "
-            "permission.",
+            f"This story was originally published by {outlet} and is republished with permission.",
             f"A version of this article first appeared in {outlet}. Read the original here.",
         )
     )
@@ -321,7 +324,9 @@ def quote_block(source: Sequence[str], rng: random.Random) -> list[str]:
     return list(source[start : start + size])
 
 
-def insert_quotes(paragraphs: Sequence[str], quotes: Sequence[str], rng: random.Random) -> list[str]:
+def insert_quotes(
+    paragraphs: Sequence[str], quotes: Sequence[str], rng: random.Random
+) -> list[str]:
     lead = rng.choice(("In a statement,", "The report found:", "According to the release,"))
     result = list(paragraphs)
     result.insert(rng.randint(1, max(1, len(result) - 1)), f"{lead} " + " ".join(quotes))

@@ -28,7 +28,7 @@ class DedupSettings:
 
     A copy is judged sentence by sentence: a sentence of one article is *reproduced* when
     most of its word n-grams occur in the other article, which tolerates quote/dash style
-    changes and a few edited words. The pair's score is the share of the shorter side's
+    changes and a few edited words. The pair's score is the share of the better side's
     sentences that are reproduced, so a truncated copy scores near 1.0.
     """
 
@@ -41,36 +41,54 @@ class DedupSettings:
     # A sentence counts as reproduced when this share of its shingles is in the other text:
     # survives a couple of edited words, rejects a sentence that merely shares a phrase.
     sentence_match_ratio: float = 0.5
-    # Share of the article's sentences reproduced in the other. Rewrites that keep a third
-    # of the sentences are copies by contract; 0.25 leaves room for a few edited sentences.
+    # Share of the article's sentences reproduced in the other, counting only reproduced
+    # sentences *inside* the text (between its first and last unreproduced sentence):
+    # shared furniture (navigation, notices, related links, footers) sits at both ends of
+    # two unrelated pages of one site and never counts. Rewrites that keep a third of the
+    # sentences are copies by contract; 0.25 leaves room for a few edited sentences.
     copy_min_share: float = 0.25
     # ...and at least this many reproduced sentences: different coverage of one story often
     # quotes the same two or three sentences (a statement, a finding) and is not a copy.
     copy_min_sentences: int = 4
-    # A short text (a truncated copy of a few sentences) is a copy when nearly all of it is
-    # reproduced, even below ``copy_min_sentences``.
-    short_copy_min_share: float = 0.8
-    # Candidate search keeps shingles whose hash is 0 modulo this (content-defined sampling,
-    # identical in every article), so the index holds ~1/N of all shingles.
-    index_sample_modulus: int = 4
-    # A candidate must share at least this many sampled shingles to be scored at all.
-    candidate_min_shared: int = 3
+    # A text nearly all of whose sentences are reproduced is a copy whatever their position
+    # (an exact or truncated copy, a short text), given at least two reproduced sentences.
+    nearly_all_share: float = 0.8
+    # Candidate search: each evidence sentence has one anchor (its smallest shingle hash)
+    # in ``shingle_index``; a loaded article is a candidate when it shares at least this
+    # many anchors with the new one. Two: a copy shares nearly all of its sentences'
+    # anchors, a rewrite keeping four sentences still shares two or more after 5% edits.
+    candidate_min_shared: int = 2
+    # Copy groups scored per new article (best first by shared anchors). A group is scored
+    # through the member sharing most anchors, so a story syndicated forty times costs one
+    # comparison, not forty.
+    max_candidate_groups: int = 8
+    # An anchor found in more than this many articles is boilerplate (a site's footer, a
+    # standard disclaimer): dropped from candidate search and from scoring. Wire copy of
+    # one story rarely runs in more than a few hundred outlets.
+    anchor_max_df: int = 500
 
 
 @dataclass(frozen=True)
 class StorySettings:
-    """Story grouping: TF-IDF term vectors compared within a time window."""
+    """Story grouping: rarity-weighted term vectors compared within a time window."""
 
-    # Terms kept per article in the story index (the heaviest TF-IDF terms).
+    # Terms kept per article in the story index (the heaviest log-TF x rarity terms).
     top_terms: int = 40
     # Cosine similarity of top-term vectors needed to join an existing story. Articles on
     # one event share its names and rare terms; unrelated articles from one outlet share
-    # only furniture and common words, which the IDF weighting discounts.
+    # only furniture and common words, which the rarity weighting discounts.
     join_threshold: float = 0.12
-    # Only stories active within this many days of the article can absorb it.
+    # A new article strongly similar to members of several stories bridges them, and they
+    # merge. Coverage of one event scores 0.3+ (shared names and rare terms), so a weak
+    # link (between join_threshold and this) only places the article, never merges.
+    merge_threshold: float = 0.3
+    # Only articles within this many days of the new one can place it in their story.
     window_days: int = 7
-    # Candidate articles examined per new article (those sharing the most heavy terms).
-    max_candidates: int = 200
+    # Neighbours examined per new article (those with the highest cosine).
+    max_candidates: int = 50
+    # A term carried by more than this many articles inside the window says little about
+    # which event an article covers and would make the join fan out; it is skipped.
+    term_max_df: int = 2000
 
 
 ALLOWED_HOSTS_ENV = "PRESSWATCH_ALLOWED_HOSTS"

@@ -8,6 +8,7 @@ from pathlib import Path
 from presswatch.settings import DedupSettings
 from tests.corpus import main_content, paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
+from warehouse.dedup import METHOD
 from warehouse.fingerprints import copy_fingerprint, copy_score, split_sentences
 
 SETTINGS = DedupSettings()
@@ -36,7 +37,7 @@ def test_truncated_copy_with_new_headline_and_byline_is_linked(db_path: Path) ->
     )
     assert links(con) == {(ids["copy"], ids["original"])}
     score = con.execute("SELECT score, method FROM duplicate_links").fetchone()
-    assert score[0] > 0.9 and score[1] == "sentence-shingles-v1"
+    assert score[0] > 0.9 and score[1] == METHOD
 
 
 def test_rewrite_keeping_a_third_of_sentences_is_a_copy() -> None:

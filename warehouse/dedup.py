@@ -1,8 +1,11 @@
-"""Near-duplicate (copy) linking against the persistent shingle index.
+"""Near-duplicate (copy) linking against the persistent anchor index.
 
-Incremental by construction: only the articles of the current batch are fingerprinted;
-candidates come from one join of their sampled shingles against ``shingle_index`` (which
-holds every loaded article's sample), and only candidate pairs are scored.
+Incremental by construction: only the articles of the current batch are fingerprinted.
+Candidates come from one join of the batch's distinct sentence anchors against
+``shingle_index`` (one row per evidence sentence of every loaded article, compact integer
+columns), expanded in numpy; only the best candidate of each copy group is scored. Anchors
+found in more than ``anchor_max_df`` articles are boilerplate: recorded in
+``frequent_anchors`` and ignored from then on.
 
 Every group of copies has one canonical: the earliest published article (first seen when
 dates are missing; article id breaks ties). When a newly loaded article turns out to be
@@ -13,17 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import numpy as np
 
 from presswatch.settings import DedupSettings
-from warehouse.fingerprints import CopyFingerprint, copy_fingerprint, copy_score, to_signed
+from warehouse.fingerprints import CopyFingerprint, copy_fingerprint, copy_score
 
-METHOD = "sentence-shingles-v1"
-# Candidates scored per new article, best first by shared sampled shingles.
-_MAX_CANDIDATES = 20
+METHOD = "sentence-anchors-v2"
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,182 @@ class DuplicateLink:
     score: float
 
 
-def _chronology(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, tuple]:
+@dataclass
+class BatchArticle:
+    """One article of a dedupe batch, with its index key and chronology."""
+
+    article_id: str
+    seq: int
+    title: str | None
+    body: str
+    language: str | None
+    sort_ts: datetime
+    first_seen_at: datetime
+    day: date
+
+    @property
+    def chronology(self) -> tuple:
+        return (self.sort_ts, self.first_seen_at, self.article_id)
+
+
+def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[BatchArticle]:
+    """Drop the batch's previous index entries and give it fresh keys in chronological order."""
     rows = con.execute(
-        "SELECT article_id, coalesce(published_at, first_seen_at), first_seen_at "
-        "FROM articles WHERE article_id IN (SELECT unnest(?))",
-        [list(ids)],
+        """SELECT article_id, title, body_text, language,
+                  coalesce(published_at, first_seen_at) AS ts, first_seen_at
+           FROM articles WHERE article_id IN (SELECT unnest(?))
+           ORDER BY ts, first_seen_at, article_id""",
+        [list(article_ids)],
     ).fetchall()
-    return {r[0]: (r[1], r[2], r[0]) for r in rows}
+    ids = [r[0] for r in rows]
+    old = [
+        r[0]
+        for r in con.execute(
+            "SELECT seq FROM dedup_index WHERE article_id IN (SELECT unnest(?))", [ids]
+        ).fetchall()
+    ]
+    if old:
+        con.execute("DELETE FROM shingle_index WHERE seq IN (SELECT unnest(?))", [old])
+        con.execute("DELETE FROM article_terms WHERE seq IN (SELECT unnest(?))", [old])
+        con.execute("DELETE FROM dedup_index WHERE seq IN (SELECT unnest(?))", [old])
+    start = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM dedup_index").fetchone()[0]
+    batch = [
+        BatchArticle(
+            article_id=r[0],
+            seq=start + k,
+            title=r[1],
+            body=r[2],
+            language=r[3],
+            sort_ts=r[4],
+            first_seen_at=r[5],
+            day=r[4].date(),
+        )
+        for k, r in enumerate(rows)
+    ]
+    return batch
+
+
+def record_batch(
+    con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], sentences: dict[int, int]
+) -> None:
+    # Strings travel as list parameters: DuckDB scans numpy object arrays slowly.
+    if batch:
+        con.execute(
+            """INSERT INTO dedup_index
+               SELECT unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)""",
+            [
+                [b.article_id for b in batch],
+                [b.seq for b in batch],
+                [b.sort_ts for b in batch],
+                [b.first_seen_at for b in batch],
+                [b.day for b in batch],
+                [sentences.get(b.seq, 0) for b in batch],
+            ],
+        )
+
+
+# --- candidate search --------------------------------------------------------------------
+
+
+def _frequent_anchors(con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    return (
+        con.execute("SELECT anchor FROM frequent_anchors ORDER BY anchor")
+        .fetchnumpy()["anchor"]
+        .astype(np.int32)
+    )
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection,
+    seqs: np.ndarray,
+    anchors: np.ndarray,
+    frequent: np.ndarray,
+    settings: DedupSettings,
+) -> tuple[dict[int, list[tuple[int, int]]], np.ndarray]:
+    """(new seq -> [(other seq, shared anchors)], newly frequent anchors).
+
+    ``seqs``/``anchors`` are the batch's (article, anchor) rows, one per distinct anchor of
+    each article. Only articles with a smaller seq (loaded before, or earlier in this batch)
+    are candidates, so each pair is examined once whatever the batching.
+    """
+    distinct = np.unique(anchors)
+    con.register("batch_anchors", {"anchor": distinct})
+    try:
+        found = con.execute(
+            """SELECT i.anchor, i.seq FROM shingle_index i
+               JOIN batch_anchors b ON b.anchor = i.anchor"""
+        ).fetchnumpy()
+    finally:
+        con.unregister("batch_anchors")
+    post_anchor = np.concatenate([found["anchor"].astype(np.int32), anchors])
+    post_seq = np.concatenate([found["seq"].astype(np.int64), seqs.astype(np.int64)])
+    order = np.lexsort((post_seq, post_anchor))
+    post_anchor, post_seq = post_anchor[order], post_seq[order]
+    # Boilerplate: anchors in too many articles are dropped (and remembered).
+    uniq, counts = np.unique(post_anchor, return_counts=True)
+    too_common = uniq[counts > settings.anchor_max_df]
+    blocked = np.union1d(frequent, too_common)
+    keep_rows = ~np.isin(anchors, blocked)
+    q_seq, q_anchor = seqs[keep_rows].astype(np.int64), anchors[keep_rows]
+    left = np.searchsorted(post_anchor, q_anchor, side="left")
+    right = np.searchsorted(post_anchor, q_anchor, side="right")
+    lengths = right - left
+    owner = np.repeat(q_seq, lengths)
+    offsets = np.repeat(left - np.cumsum(np.concatenate(([0], lengths[:-1]))), lengths)
+    other = post_seq[np.arange(lengths.sum()) + offsets] if lengths.sum() else post_seq[:0]
+    earlier = other < owner
+    owner, other = owner[earlier], other[earlier]
+    if not len(owner):
+        return {}, too_common
+    pair = (owner << 32) | other
+    pairs, shared = np.unique(pair, return_counts=True)
+    good = shared >= settings.candidate_min_shared
+    result: dict[int, list[tuple[int, int]]] = {}
+    for p, n in zip(pairs[good].tolist(), shared[good].tolist(), strict=True):
+        result.setdefault(p >> 32, []).append((p & 0xFFFFFFFF, n))
+    for found_list in result.values():
+        found_list.sort(key=lambda x: (-x[1], x[0]))
+    return result, too_common
+
+
+def _record_frequent(
+    con: duckdb.DuckDBPyConnection, anchors: np.ndarray, settings: DedupSettings
+) -> None:
+    if not len(anchors):
+        return
+    con.register("new_frequent", {"anchor": anchors.astype(np.int32)})
+    try:
+        con.execute(
+            "INSERT OR IGNORE INTO frequent_anchors SELECT anchor, ? FROM new_frequent",
+            [settings.anchor_max_df + 1],
+        )
+        con.execute("DELETE FROM shingle_index WHERE anchor IN (SELECT anchor FROM new_frequent)")
+    finally:
+        con.unregister("new_frequent")
+
+
+def _index_anchors(con: duckdb.DuckDBPyConnection, seqs: np.ndarray, anchors: np.ndarray) -> None:
+    if not len(seqs):
+        return
+    order = np.argsort(seqs, kind="stable")
+    con.register(
+        "batch_rows",
+        {"anchor": anchors[order].astype(np.int32), "seq": seqs[order].astype(np.int32)},
+    )
+    try:
+        con.execute("INSERT INTO shingle_index SELECT anchor, seq FROM batch_rows")
+    finally:
+        con.unregister("batch_rows")
+
+
+# --- linking -----------------------------------------------------------------------------
+
+
+def _ids_by_seq(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, str]:
+    rows = con.execute(
+        "SELECT seq, article_id FROM dedup_index WHERE seq IN (SELECT unnest(?))", [list(seqs)]
+    ).fetchall()
+    return dict(rows)
 
 
 def _bodies(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
@@ -50,53 +220,8 @@ def _bodies(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str
     return dict(rows)
 
 
-def index_articles(
-    con: duckdb.DuckDBPyConnection,
-    fingerprints: dict[str, CopyFingerprint],
-    settings: DedupSettings,
-) -> None:
-    """Replace the batch's rows in the shingle index with their current samples."""
-    ids = list(fingerprints)
-    con.execute("DELETE FROM shingle_index WHERE article_id IN (SELECT unnest(?))", [ids])
-    samples = [to_signed(fp.sampled(settings.index_sample_modulus)) for fp in fingerprints.values()]
-    if not samples:
-        return
-    batch = {
-        "shingle": np.concatenate(samples),
-        "article_id": np.repeat(np.array(ids, dtype=object), [len(s) for s in samples]),
-    }
-    con.register("batch_shingles", batch)
-    try:
-        con.execute("INSERT INTO shingle_index SELECT shingle, article_id FROM batch_shingles")
-    finally:
-        con.unregister("batch_shingles")
-
-
-def _candidates(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[str], settings: DedupSettings
-) -> dict[str, list[str]]:
-    rows = con.execute(
-        """WITH batch AS (SELECT shingle, article_id FROM shingle_index
-                          WHERE article_id IN (SELECT unnest(?))),
-           shared AS (
-             SELECT b.article_id AS new_id, i.article_id AS other_id, count(*) AS n
-             FROM batch b JOIN shingle_index i ON i.shingle = b.shingle
-             WHERE i.article_id <> b.article_id
-             GROUP BY b.article_id, i.article_id HAVING count(*) >= ?)
-           SELECT new_id, other_id FROM shared
-           QUALIFY row_number() OVER (PARTITION BY new_id ORDER BY n DESC, other_id) <= ?""",
-        [list(ids), settings.candidate_min_shared, _MAX_CANDIDATES],
-    ).fetchall()
-    found: dict[str, list[str]] = {}
-    for new_id, other_id in rows:
-        found.setdefault(new_id, []).append(other_id)
-    return found
-
-
-def _existing_links(
-    con: duckdb.DuckDBPyConnection, ids: Sequence[str]
-) -> dict[str, tuple[str, float]]:
-    """Links of the groups that ``ids`` belong to (as copies or as canonicals)."""
+def _groups_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, tuple[str, float]]:
+    """Existing links of every group that ``ids`` belong to (as copies or canonicals)."""
     rows = con.execute(
         """WITH involved AS (
              SELECT unnest(?) AS id
@@ -109,72 +234,130 @@ def _existing_links(
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def link_copies(
-    con: duckdb.DuckDBPyConnection,
-    article_ids: Sequence[str],
-    settings: DedupSettings,
-) -> list[DuplicateLink]:
-    """Fingerprint and index ``article_ids``, link every copy among them; returns new links."""
-    if not article_ids:
-        return []
-    bodies = _bodies(con, article_ids)
-    fingerprints = {aid: copy_fingerprint(body, settings) for aid, body in bodies.items()}
-    index_articles(con, fingerprints, settings)
-    candidates = _candidates(con, list(fingerprints), settings)
-    needed = {c for cs in candidates.values() for c in cs} - set(fingerprints)
-    for aid, body in _bodies(con, sorted(needed)).items():
-        fingerprints[aid] = copy_fingerprint(body, settings)
+def _chronology(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, tuple]:
+    rows = con.execute(
+        "SELECT article_id, sort_ts, first_seen_at FROM dedup_index "
+        "WHERE article_id IN (SELECT unnest(?))",
+        [list(ids)],
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[0]) for r in rows}
 
-    # Union the batch with its matches and their existing groups, then pick canonicals.
-    links = _existing_links(con, sorted(set(fingerprints)))
+
+def link_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[BatchArticle],
+    settings: DedupSettings,
+) -> tuple[list[DuplicateLink], dict[int, int]]:
+    """Index ``batch`` and link every copy in it; returns (new links, sentences per seq)."""
+    if not batch:
+        return [], {}
+    fingerprints: dict[int, CopyFingerprint] = {
+        b.seq: copy_fingerprint(b.body, settings) for b in batch
+    }
+    by_seq = {b.seq: b for b in batch}
+    seq_parts, anchor_parts = [], []
+    for seq, fp in fingerprints.items():
+        unique = np.unique(fp.anchors)
+        seq_parts.append(np.full(len(unique), seq, dtype=np.int64))
+        anchor_parts.append(unique)
+    seqs = np.concatenate(seq_parts) if seq_parts else np.empty(0, dtype=np.int64)
+    anchors = np.concatenate(anchor_parts) if anchor_parts else np.empty(0, dtype=np.int32)
+
+    frequent = _frequent_anchors(con)
+    candidates, newly_frequent = _candidates(con, seqs, anchors, frequent, settings)
+    _record_frequent(con, newly_frequent, settings)
+    frequent = np.union1d(frequent, newly_frequent)
+    indexable = ~np.isin(anchors, frequent)
+    _index_anchors(con, seqs[indexable], anchors[indexable])
+    sentences = {seq: fp.sentence_count for seq, fp in fingerprints.items()}
+    if not candidates:
+        return [], sentences
+
+    # Collapse candidates to copy groups: score each group through its best member.
+    outside = sorted({o for cs in candidates.values() for o, _ in cs} - set(by_seq))
+    known = _ids_by_seq(con, outside)
+    id_of = {b.seq: b.article_id for b in batch} | known
+    existing = _groups_of(con, sorted(set(known.values())))
+    chosen: dict[int, list[int]] = {}
+    for seq, found in candidates.items():
+        seen_groups: set[str] = set()
+        picks: list[int] = []
+        for other, _shared in found:
+            if other not in id_of:
+                continue  # stale index row of a re-indexed article
+            group = existing.get(id_of[other], (id_of[other], 0.0))[0]
+            if group in seen_groups:
+                continue
+            seen_groups.add(group)
+            picks.append(other)
+            if len(picks) >= settings.max_candidate_groups:
+                break
+        chosen[seq] = picks
+    needed = {o for picks in chosen.values() for o in picks} - set(fingerprints)
+    bodies = _bodies(con, sorted(id_of[s] for s in needed))
+    for seq in needed:
+        fingerprints[seq] = copy_fingerprint(bodies[id_of[seq]], settings)
+
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
         while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 
     def union(a: str, b: str) -> None:
         parent.setdefault(a, a)
         parent.setdefault(b, b)
-        parent[root(a)] = root(b)
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
 
     scores: dict[str, float] = {}
-    for new_id, others in candidates.items():
-        for other_id in others:
-            score = copy_score(fingerprints[new_id], fingerprints[other_id], settings)
+    for seq, picks in chosen.items():
+        for other in picks:
+            score = copy_score(fingerprints[seq], fingerprints[other], settings, frequent)
             if score > 0:
-                union(new_id, links.get(other_id, (other_id, 0))[0])
-                union(new_id, other_id)
-                scores[new_id] = max(scores.get(new_id, 0.0), score)
-                scores[other_id] = max(scores.get(other_id, 0.0), score)
-    for copy_id, (canonical_id, score) in links.items():
-        if copy_id in parent or canonical_id in parent:
-            union(copy_id, canonical_id)
-            scores.setdefault(copy_id, score)
+                a, b = id_of[seq], id_of[other]
+                union(a, b)
+                scores[a] = max(scores.get(a, 0.0), score)
+                scores[b] = max(scores.get(b, 0.0), score)
+    if not parent:
+        return [], sentences
 
+    links = _groups_of(con, sorted(parent))
+    for copy_id, (canonical_id, _score) in links.items():
+        union(copy_id, canonical_id)
     groups: dict[str, list[str]] = {}
     for member in parent:
         groups.setdefault(root(member), []).append(member)
-    order = _chronology(con, list(parent))
-    new_links: list[DuplicateLink] = []
+    order = _chronology(con, [m for m in parent if m not in {b.article_id for b in batch}])
+    order.update({b.article_id: b.chronology for b in batch})
     now = datetime.now(UTC)
+    new_links: list[DuplicateLink] = []
+    remove: list[str] = []
     for members in groups.values():
         canonical = min(members, key=lambda m: order[m])
         for member in members:
-            if member == canonical:
-                con.execute("DELETE FROM duplicate_links WHERE article_id = ?", [member])
-                continue
             previous = links.get(member)
-            if previous and previous[0] == canonical:
+            if member == canonical:
+                if previous:
+                    remove.append(member)
                 continue
-            score = round(float(scores.get(member, 0.0)), 4)
-            con.execute(
-                "INSERT OR REPLACE INTO duplicate_links VALUES (?, ?, ?, ?, ?)",
-                [member, canonical, score, METHOD, now],
-            )
-            new_links.append(DuplicateLink(member, canonical, score))
-    return new_links
+            if previous and previous[0] == canonical and member not in scores:
+                continue
+            score = scores.get(member, previous[1] if previous else 0.0)
+            if previous and previous[0] == canonical and round(previous[1], 4) == round(score, 4):
+                continue
+            new_links.append(DuplicateLink(member, canonical, round(float(score), 4)))
+    if remove:
+        con.execute("DELETE FROM duplicate_links WHERE article_id IN (SELECT unnest(?))", [remove])
+    if new_links:
+        con.executemany(
+            "INSERT OR REPLACE INTO duplicate_links VALUES (?, ?, ?, ?, ?)",
+            [[x.article_id, x.canonical_id, x.score, METHOD, now] for x in new_links],
+        )
+    return new_links, sentences
 
 
 def canonical_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:

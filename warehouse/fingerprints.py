@@ -1,23 +1,27 @@
 """Pure text fingerprints for dedup and story grouping (no database here).
 
-* Copy detection works on sentences: each sentence becomes the set of its word n-gram
-  hashes, so two texts can be compared sentence by sentence ("is this sentence reproduced
-  nearly verbatim over there?"). Hashes are stable across processes and machines: each
-  token is hashed once with blake2b and n-grams combine token hashes polynomially (mod 2^64).
-* Story grouping works on weighted terms: TF times a rarity weight taken from wordfreq's
-  general-language frequencies, so a story's names ("Haringey", "Laming") weigh far more
-  than words every article uses ("said", "report").
+* Copy detection works on sentences: each evidence sentence (at least
+  ``min_sentence_words`` words) becomes the set of its word n-gram hashes, so two texts
+  are compared sentence by sentence ("is this sentence reproduced nearly verbatim over
+  there?"). Each sentence also has an *anchor*, its smallest n-gram hash cut to 32 bits
+  (a per-sentence min-hash): reproduced sentences share their anchor unless an edit hit
+  that very n-gram, so anchors index candidates with one row per sentence.
+  Hashes are stable across processes and machines: each token is hashed once with
+  blake2b and n-grams combine token hashes polynomially (mod 2^64).
+* Story grouping works on weighted terms: log TF times a rarity weight taken from
+  wordfreq's general-language frequencies, so a story's names ("Haringey", "Laming")
+  weigh far more than words every article uses ("said", "report").
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from wordfreq import zipf_frequency
@@ -28,13 +32,13 @@ _PUNCTUATION_FOLD = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ",
+        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2026": "...",
     }
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SHINGLE_BASE = np.uint64(1_000_003)
-_INT64_OFFSET = 1 << 63
+_EMPTY_U64 = np.empty(0, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -50,16 +54,36 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
-@lru_cache(maxsize=500_000)
-def _token_hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+# Token hashes are cached in a plain dict (faster than lru_cache on the hot path); the
+# cache is dropped when it grows past the limit, which bounds memory on endless streams.
+_TOKEN_HASHES: dict[str, int] = {}
+_TOKEN_CACHE_LIMIT = 2_000_000
+
+
+def token_hash(token: str) -> int:
+    value = _TOKEN_HASHES.get(token)
+    if value is None:
+        if len(_TOKEN_HASHES) >= _TOKEN_CACHE_LIMIT:
+            _TOKEN_HASHES.clear()
+        value = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+        _TOKEN_HASHES[token] = value
+    return value
+
+
+def _hash_array(words: list[str]) -> np.ndarray:
+    cache = _TOKEN_HASHES
+    return np.fromiter(
+        (cache[w] if w in cache else token_hash(w) for w in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
 
 
 def shingle_hashes(words: list[str], size: int) -> np.ndarray:
     """Stable 64-bit hashes of the word n-grams (one hash for a text shorter than ``size``)."""
     if not words:
-        return np.empty(0, dtype=np.uint64)
-    token_hashes = np.fromiter((_token_hash(w) for w in words), dtype=np.uint64, count=len(words))
+        return _EMPTY_U64
+    token_hashes = _hash_array(words)
     width = min(size, len(words))
     count = len(words) - width + 1
     combined = np.zeros(count, dtype=np.uint64)
@@ -74,65 +98,182 @@ def to_signed(hashes: np.ndarray) -> np.ndarray:
     return hashes.view(np.int64)
 
 
+# --- copy fingerprints --------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CopyFingerprint:
-    """A text's evidence sentences (each as shingle hashes) and all its shingles."""
+    """A text's evidence sentences as n-gram hashes, their anchors, and all its n-grams.
 
-    sentences: tuple[np.ndarray, ...]
+    ``flat`` holds every sentence's n-gram hashes one sentence after another, ``owner``
+    the index of the sentence each belongs to, ``sizes`` the count per sentence.
+    """
+
+    flat: np.ndarray  # uint64
+    owner: np.ndarray  # int32, sentence index per entry of ``flat``
+    sizes: np.ndarray  # int64, n-grams per sentence
+    anchors: np.ndarray  # int32, one per sentence (top 32 bits of its smallest n-gram)
     shingles: np.ndarray  # sorted unique uint64
 
-    def sampled(self, modulus: int) -> np.ndarray:
-        """The content-defined sample used for candidate search (same rule for every text)."""
-        return self.shingles[self.shingles % np.uint64(modulus) == 0]
+    @property
+    def sentence_count(self) -> int:
+        return len(self.sizes)
+
+
+_EMPTY_FINGERPRINT = CopyFingerprint(
+    flat=_EMPTY_U64,
+    owner=np.empty(0, dtype=np.int32),
+    sizes=np.empty(0, dtype=np.int64),
+    anchors=np.empty(0, dtype=np.int32),
+    shingles=_EMPTY_U64,
+)
 
 
 def copy_fingerprint(text: str, settings: DedupSettings) -> CopyFingerprint:
-    sentences = []
-    for sentence in split_sentences(text):
-        words = tokens(sentence)
-        if len(words) >= settings.min_sentence_words:
-            sentences.append(np.unique(shingle_hashes(words, settings.shingle_size)))
-    all_shingles = (
-        np.unique(np.concatenate(sentences)) if sentences else np.empty(0, dtype=np.uint64)
-    )
-    return CopyFingerprint(sentences=tuple(sentences), shingles=all_shingles)
+    size = settings.shingle_size
+    words: list[str] = []
+    lengths: list[int] = []
+    for sentence in _SENTENCE_END.split(normalise(text)):
+        if not sentence:
+            continue
+        found = _TOKEN.findall(sentence)
+        if len(found) >= max(settings.min_sentence_words, size):
+            words.extend(found)
+            lengths.append(len(found))
+    if not lengths:
+        return _EMPTY_FINGERPRINT
+    hashes = _hash_array(words)
+    # Rolling n-grams over the whole text, then drop the ones that straddle two sentences.
+    count = len(hashes) - size + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            combined = combined * _SHINGLE_BASE + hashes[offset : offset + count]
+    lengths_arr = np.asarray(lengths, dtype=np.int64)
+    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths_arr)
+    keep = sentence_of[:count] == sentence_of[size - 1 :]
+    flat = combined[keep]
+    owner = sentence_of[:count][keep]
+    sizes = lengths_arr - size + 1
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    minima = np.minimum.reduceat(flat, offsets)
+    anchors = (minima >> np.uint64(32)).astype(np.uint32).view(np.int32)
+    return CopyFingerprint(flat, owner, sizes, anchors, np.unique(flat))
+
+
+def reproduced(text: CopyFingerprint, other: CopyFingerprint, ratio: float) -> np.ndarray:
+    """Per sentence of ``text``: is it reproduced in ``other`` (``ratio`` of its n-grams)?"""
+    if not text.sentence_count:
+        return np.zeros(0, dtype=bool)
+    present = np.isin(text.flat, other.shingles)
+    hits = np.bincount(text.owner, weights=present, minlength=text.sentence_count)
+    return hits >= ratio * text.sizes
 
 
 @dataclass(frozen=True)
 class Reproduction:
-    """How much of ``text`` is reproduced in ``other``."""
+    """How much of a text is reproduced in another, and where.
 
-    matched_sentences: int
-    total_sentences: int
+    ``interior`` counts reproduced sentences that are not site furniture. Shared furniture
+    (navigation, notices, related links, footers) sits at the ends of both pages: it is a
+    run of reproduced sentences at the start or end of one text (before its first or after
+    its last unreproduced sentence) that is reproduced by such an end run of the other text
+    too. Every other reproduced sentence is interior. A copy's reproduced text is the body
+    itself, inside both texts, or it covers nearly everything.
+    """
+
+    matched: int
+    interior: int
+    total: int
 
     @property
     def share(self) -> float:
-        return self.matched_sentences / self.total_sentences if self.total_sentences else 0.0
+        return self.matched / self.total if self.total else 0.0
 
 
-def reproduction(text: CopyFingerprint, other: CopyFingerprint, ratio: float) -> Reproduction:
-    matched = 0
-    for sentence in text.sentences:
-        present = np.isin(sentence, other.shingles, assume_unique=True).sum()
-        if present >= ratio * len(sentence):
-            matched += 1
-    return Reproduction(matched, len(text.sentences))
+def end_runs(flags: np.ndarray) -> np.ndarray:
+    """Reproduced sentences before the first or after the last unreproduced one."""
+    missing = np.flatnonzero(~flags)
+    ends = np.ones(len(flags), dtype=bool)
+    if len(missing):
+        ends[missing[0] : missing[-1] + 1] = False
+    return ends & flags
 
 
-def copy_score(a: CopyFingerprint, b: CopyFingerprint, settings: DedupSettings) -> float:
+def _subset(fp: CopyFingerprint, keep: np.ndarray) -> CopyFingerprint:
+    """``fp`` restricted to the sentences flagged in ``keep``."""
+    if keep.all():
+        return fp
+    entry_keep = keep[fp.owner]
+    renumber = np.cumsum(keep) - 1
+    flat = fp.flat[entry_keep]
+    return CopyFingerprint(
+        flat=flat,
+        owner=renumber[fp.owner[entry_keep]].astype(np.int32),
+        sizes=fp.sizes[keep],
+        anchors=fp.anchors[keep],
+        shingles=np.unique(flat),
+    )
+
+
+def reproductions(
+    a: CopyFingerprint, b: CopyFingerprint, ratio: float
+) -> tuple[Reproduction, Reproduction]:
+    """(a's sentences reproduced in b, b's in a), furniture runs told apart."""
+    flags_a, flags_b = reproduced(a, b, ratio), reproduced(b, a, ratio)
+    ends_a, ends_b = end_runs(flags_a), end_runs(flags_b)
+    found = []
+    for text, other, flags, ends, other_ends in (
+        (a, b, flags_a, ends_a, ends_b),
+        (b, a, flags_b, ends_b, ends_a),
+    ):
+        furniture = 0
+        if ends.any() and other_ends.any():
+            edge_text = _subset(text, ends)
+            furniture = int(reproduced(edge_text, _subset(other, other_ends), ratio).sum())
+        found.append((int(flags.sum()), furniture, len(flags)))
+    # Evidence is counted one-to-one: two quoted sentences can "reproduce" several
+    # near-identical sentences of the other text (repeated legal or list boilerplate), but
+    # they are still two sentences of evidence.
+    both = min(found[0][0], found[1][0])
+    return tuple(  # type: ignore[return-value]
+        Reproduction(min(m, both), min(m - f, both), n) for m, f, n in found
+    )
+
+
+def is_copy(found: Reproduction, settings: DedupSettings) -> bool:
+    substantial = (
+        found.interior >= settings.copy_min_sentences
+        and found.interior >= settings.copy_min_share * found.total
+    )
+    nearly_all = found.share >= settings.nearly_all_share and found.matched >= 2
+    return substantial or nearly_all
+
+
+def copy_score(
+    a: CopyFingerprint,
+    b: CopyFingerprint,
+    settings: DedupSettings,
+    frequent_anchors: np.ndarray | None = None,
+) -> float:
     """Share of reproduced sentences on the side that reproduces more; 0.0 if not a copy.
 
     Taking the better direction catches both a truncated copy (all of its sentences are in
     the original) and an expanded rewrite (the original's sentences are in the rewrite).
+    Sentences whose anchor is in ``frequent_anchors`` (text repeated across many articles:
+    furniture, boilerplate) are not evidence either way.
     """
-    best = 0.0
-    for text, other in ((a, b), (b, a)):
-        found = reproduction(text, other, settings.sentence_match_ratio)
-        long_enough = found.matched_sentences >= settings.copy_min_sentences
-        short_copy = found.share >= settings.short_copy_min_share and found.matched_sentences >= 2
-        if (long_enough and found.share >= settings.copy_min_share) or short_copy:
-            best = max(best, found.share)
-    return best
+    if frequent_anchors is not None and len(frequent_anchors):
+        a = _subset(a, ~np.isin(a.anchors, frequent_anchors))
+        b = _subset(b, ~np.isin(b.anchors, frequent_anchors))
+    return max(
+        (
+            f.share
+            for f in reproductions(a, b, settings.sentence_match_ratio)
+            if is_copy(f, settings)
+        ),
+        default=0.0,
+    )
 
 
 # --- story terms -------------------------------------------------------------------------
@@ -142,25 +283,40 @@ def copy_score(a: CopyFingerprint, b: CopyFingerprint, settings: DedupSettings) 
 _ZIPF_CEILING = 7.0
 _UNSEEN_ZIPF = 1.0
 _MIN_TERM_LENGTH = 3
+_RARITY: dict[tuple[str, str], float] = {}
 
 
-@lru_cache(maxsize=200_000)
 def rarity(term: str, language: str = "en") -> float:
-    try:
-        zipf = zipf_frequency(term, language)
-    except LookupError:  # language wordfreq does not know: fall back to English statistics
-        zipf = zipf_frequency(term, "en")
-    return max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
+    key = (term, language)
+    value = _RARITY.get(key)
+    if value is None:
+        try:
+            zipf = zipf_frequency(term, language)
+        except LookupError:  # language wordfreq does not know: fall back to English
+            zipf = zipf_frequency(term, "en")
+        value = max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
+        if len(_RARITY) >= _TOKEN_CACHE_LIMIT:
+            _RARITY.clear()
+        _RARITY[key] = value
+    return value
 
 
 def term_vector(text: str, top_n: int, language: str | None = None) -> dict[str, float]:
     """The ``top_n`` heaviest terms (log TF x rarity), L2-normalised."""
-    counts = Counter(w for w in tokens(text) if len(w) >= _MIN_TERM_LENGTH and not w.isdigit())
+    counts = Counter(
+        w for w in _TOKEN.findall(normalise(text)) if len(w) >= _MIN_TERM_LENGTH and not w.isdigit()
+    )
     lang = (language or "en")[:2].lower()
-    weights = {t: (1.0 + math.log(c)) * rarity(t, lang) for t, c in counts.items()}
-    top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:top_n]
+    weights = ((1.0 + math.log(c)) * rarity(t, lang) for t, c in counts.items())
+    top = heapq.nlargest(top_n, ((w, t) for w, t in zip(weights, counts, strict=True) if w > 0))
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     return {t: w / norm for w, t in top}
+
+
+def term_id(term: str) -> int:
+    """A term's signed 64-bit id in the story index."""
+    value = token_hash(term)
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:

@@ -9,8 +9,9 @@ import duckdb
 
 from presswatch.settings import Settings
 from warehouse.db import transaction
-from warehouse.dedup import DuplicateLink, link_copies
-from warehouse.stories import assign_stories
+from warehouse.dedup import DuplicateLink, canonical_of, link_batch, prepare_batch, record_batch
+from warehouse.stories import assign_batch
+from warehouse.watchlists import match_articles
 
 
 @dataclass(frozen=True)
@@ -19,15 +20,34 @@ class DedupeResult:
     stories_touched: set[str]
 
 
+def dedupe_batch(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
+) -> DedupeResult:
+    """``dedupe_articles`` inside the caller's transaction."""
+    batch = prepare_batch(con, article_ids)
+    if not batch:
+        return DedupeResult([], set())
+    links, sentences = link_batch(con, batch, settings.dedup)
+    record_batch(con, batch, sentences)
+    canonicals = canonical_of(con, [b.article_id for b in batch])
+    stories = assign_batch(con, batch, canonicals, settings.stories)
+    con.execute(
+        "UPDATE articles SET dedupe_pending = false WHERE article_id IN (SELECT unnest(?))",
+        [[b.article_id for b in batch]],
+    )
+    return DedupeResult(links, stories)
+
+
 def dedupe_articles(
     con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
 ) -> DedupeResult:
-    """Copies first, because a copy always joins its canonical's story; one transaction."""
+    """Copies first, because a copy always joins its canonical's story; one transaction.
+
+    Only ``article_ids`` are fingerprinted; they are checked against everything already
+    indexed (and against each other), in chronological order. The same transaction
+    matches them against the watchlists.
+    """
     with transaction(con):
-        links = link_copies(con, article_ids, settings.dedup)
-        stories = assign_stories(con, article_ids, settings.stories)
-        con.execute(
-            "UPDATE articles SET dedupe_pending = false WHERE article_id IN (SELECT unnest(?))",
-            [list(article_ids)],
-        )
-    return DedupeResult(links, stories)
+        result = dedupe_batch(con, article_ids, settings)
+        match_articles(con, article_ids)
+    return result

@@ -1,0 +1,402 @@
+"""Scale benchmark: incremental dedup + story assignment on warehouses of 10k-1M articles.
+
+For each size in ``--sizes`` a fresh warehouse (DuckDB file under ``--work``) is preloaded
+with generated articles, then a separate process measures incremental batches.
+
+* **Generated text**: words drawn from wordfreq's 30,000 most common English words with
+  their real frequencies (Zipf); sentences of 10-28 words, articles of 14-28 sentences
+  (~300-550 words). Every article belongs to a story (heavy-tailed sizes, most 1-10
+  articles) whose 4 invented names appear in its sentences; 10% of articles are copies of
+  an earlier article of their story (a few words edited, the last paragraph dropped).
+  2,000 articles are published per day, so 10k articles span 5 days, 1M span 500 days.
+* **Preload** (fast bulk path): articles are inserted with bulk SQL, then indexed with the
+  very functions the incremental path uses (``copy_fingerprint`` anchors into
+  ``shingle_index``, ``frequent_anchors`` from the anchor counts, ``term_vector`` rows into
+  ``article_terms``, ``dedup_index``), and given their generated stories and copy links;
+  no pairwise comparison is made.
+* **Measurement** (``--measure``, run in a fresh process per size so its peak RSS is the
+  incremental path's alone): DuckDB runs single-threaded (``SET threads=1``) and numpy's
+  BLAS is not used, so one core does the work; articles per second per core = batch size
+  / wall time of ``dedupe_articles``. ``--batches`` batches of ``--batch`` new articles
+  (dated the day after the preload; 10% copies of loaded articles, 40% continuing loaded
+  stories, the rest new stories) are loaded with ``warehouse.loader`` (not timed) and
+  deduplicated (timed). Reported: per-article cost, throughput, how the cost grows with
+  the warehouse, links found vs copies planted, and peak RSS (``getrusage``).
+
+    .venv/bin/python bench/dedup_scale.py [--sizes 10000,100000,1000000] [--batch 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from wordfreq import top_n_list, word_frequency
+
+from extractors.models import ExtractedArticle
+from presswatch.settings import Settings
+from warehouse import loader
+from warehouse.db import open_connection
+from warehouse.fingerprints import copy_fingerprint, term_id, term_vector
+from warehouse.loader import content_hash, stable_id
+from warehouse.pipeline import dedupe_articles
+
+PER_DAY = 2000
+START = date(2023, 1, 1)
+COPY_SHARE = 0.10
+SYLLABLES = "ka lo mi ran tek vos zu bel dri fen gor hal jun kel mar nix pol quin rus sil".split()
+
+
+class TextGenerator:
+    """Zipf-distributed English words, stories named by invented words."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        words = [w for w in top_n_list("en", 30000) if w.isalpha()]
+        freqs = np.array([word_frequency(w, "en") for w in words])
+        self.words = np.array(words, dtype=object)
+        self.cdf = np.cumsum(freqs / freqs.sum())
+
+    def names(self) -> list[str]:
+        return [
+            "".join(self.rng.choice(SYLLABLES, size=3)).capitalize() for _ in range(4)
+        ]
+
+    def article(self, names: list[str]) -> tuple[str, str]:
+        n_sent = int(self.rng.integers(14, 29))
+        lengths = self.rng.integers(10, 29, size=n_sent)
+        picks = np.searchsorted(self.cdf, self.rng.random(int(lengths.sum())))
+        picks = np.minimum(picks, len(self.words) - 1)
+        drawn = self.words[picks]
+        sentences, pos = [], 0
+        for length in lengths.tolist():
+            chunk = list(drawn[pos : pos + length])
+            pos += length
+            if self.rng.random() < 0.6:
+                chunk[int(self.rng.integers(0, length))] = names[int(self.rng.integers(0, 4))]
+            sentences.append(" ".join(chunk).capitalize() + ".")
+        paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, n_sent, 3)]
+        title = f"{names[0]} {names[1]}: " + " ".join(drawn[:6])
+        return title, "\n\n".join(paragraphs)
+
+    def copy_of(self, body: str) -> str:
+        paragraphs = body.split("\n\n")
+        if len(paragraphs) > 3:
+            paragraphs = paragraphs[:-1]
+        words = " ".join(paragraphs).split(" ")
+        for _ in range(max(1, len(words) // 60)):
+            words[int(self.rng.integers(0, len(words)))] = "edited"
+        return " ".join(words)
+
+
+@dataclass
+class Generated:
+    ref: str
+    title: str
+    body: str
+    day: date
+    story: int
+    copy_of: str | None  # ref of the original
+
+
+def generate(count: int, seed: int, first_index: int = 0, start: date = START):
+    """Yield ``count`` generated articles in publication order."""
+    gen = TextGenerator(seed)
+    rng = random.Random(seed)
+    stories: list[tuple[int, list[str], list[tuple[str, str]]]] = []
+    active: list[int] = []
+    for k in range(count):
+        index = first_index + k
+        day = start + timedelta(days=index // PER_DAY)
+        if not active or rng.random() < 0.35:
+            stories.append((len(stories), gen.names(), []))
+            active.append(len(stories) - 1)
+            if len(active) > 400:
+                active.pop(0)
+        # Recent stories are the likeliest to grow (heavy-tailed story sizes).
+        story_index = active[len(active) - min(int(rng.paretovariate(1.2)), len(active))]
+        story_id, names, members = stories[story_index]
+        ref = f"gen-{seed}-{index}"
+        if members and rng.random() < COPY_SHARE:
+            original_ref, original_body = rng.choice(members)
+            title = f"{names[2]} {names[3]} report"
+            yield Generated(ref, title, gen.copy_of(original_body), day, story_id, original_ref)
+            continue
+        title, body = gen.article(names)
+        members.append((ref, body))
+        if len(members) > 20:
+            members.pop(0)
+        yield Generated(ref, title, body, day, story_id, None)
+
+
+# --- preload ----------------------------------------------------------------------------
+
+
+def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
+    """Bulk-load ``size`` generated articles and build the indexes the incremental path uses."""
+    settings = Settings()
+    con = open_connection(db_path)
+    source_id = loader.ensure_source(con, "bench", "scale")
+    run_id = loader.start_run(con, "bench", "scale")
+    started = time.perf_counter()
+    seq = 0
+    anchor_counts: dict[int, int] = {}
+    pending: list[Generated] = []
+    ids_by_ref: dict[str, str] = {}
+
+    def flush(items: list[Generated]) -> None:
+        nonlocal seq
+        now = datetime.now(UTC)
+        ids = [stable_id(source_id, g.ref) for g in items]
+        ts = [datetime.combine(g.day, datetime.min.time(), tzinfo=UTC) for g in items]
+        for g, aid in zip(items, ids, strict=True):
+            ids_by_ref[g.ref] = aid
+        con.execute(
+            """INSERT INTO articles (article_id, source_id, source_ref, title, published_at,
+               language, body_text, content_hash, extraction_method, first_seen_at,
+               updated_at, run_id, dedupe_pending)
+               SELECT unnest($1), $2, unnest($3), unnest($4), unnest($5), 'en', unnest($6),
+                      unnest($7), 'bench', $8, $8, $9, false""",
+            [
+                ids,
+                source_id,
+                [g.ref for g in items],
+                [g.title for g in items],
+                ts,
+                [g.body for g in items],
+                [content_hash(g.body) for g in items],
+                now,
+                run_id,
+            ],
+        )
+        anchor_seq, anchor_val, sentences = [], [], []
+        t_term, t_seq, t_weight, t_day = [], [], [], []
+        for g in items:
+            seq += 1
+            fp = copy_fingerprint(g.body, settings.dedup)
+            unique = np.unique(fp.anchors)
+            anchor_val.append(unique)
+            anchor_seq.append(np.full(len(unique), seq, dtype=np.int32))
+            sentences.append(fp.sentence_count)
+            for a in unique.tolist():
+                anchor_counts[a] = anchor_counts.get(a, 0) + 1
+            vector = term_vector(f"{g.title}\n{g.title}\n{g.body}", settings.stories.top_terms)
+            t_term.extend(term_id(t) for t in vector)
+            t_weight.extend(vector.values())
+            t_seq.extend([seq] * len(vector))
+            t_day.extend([g.day] * len(vector))
+        first = seq - len(items) + 1
+        con.execute(
+            """INSERT INTO dedup_index SELECT unnest($1), unnest($2), unnest($3), unnest($3),
+               unnest($4), unnest($5)""",
+            [ids, list(range(first, seq + 1)), ts, [g.day for g in items], sentences],
+        )
+        con.register(
+            "bulk_anchors",
+            {"anchor": np.concatenate(anchor_val), "seq": np.concatenate(anchor_seq)},
+        )
+        con.execute("INSERT INTO shingle_index SELECT anchor, seq FROM bulk_anchors")
+        con.unregister("bulk_anchors")
+        con.register(
+            "bulk_terms",
+            {
+                "term": np.array(t_term, dtype=np.int64),
+                "seq": np.array(t_seq, dtype=np.int32),
+                "weight": np.array(t_weight, dtype=np.float32),
+                "day": np.array(t_day, dtype="datetime64[D]").astype("datetime64[us]"),
+            },
+        )
+        con.execute(
+            "INSERT INTO article_terms SELECT term, seq, weight, CAST(day AS DATE) FROM bulk_terms"
+        )
+        con.unregister("bulk_terms")
+        # Stories and copy links as generated (the incremental batch meets a real state).
+        story_ids = ["s" + stable_id("scale-story", str(g.story)) for g in items]
+        con.execute(
+            "INSERT OR IGNORE INTO stories SELECT unnest($1), unnest($2), $3, $3",
+            [story_ids, [g.title for g in items], now],
+        )
+        con.execute(
+            "INSERT INTO story_members SELECT unnest($1), unnest($2), 1.0, $3",
+            [ids, story_ids, now],
+        )
+        copies = [(aid, ids_by_ref[g.copy_of]) for g, aid in zip(items, ids, strict=True) if g.copy_of]
+        if copies:
+            con.execute(
+                "INSERT INTO duplicate_links SELECT unnest($1), unnest($2), 1.0, 'bench', $3",
+                [[c[0] for c in copies], [c[1] for c in copies], now],
+            )
+
+    for g in generate(size, seed):
+        pending.append(g)
+        if len(pending) >= chunk:
+            flush(pending)
+            pending = []
+    if pending:
+        flush(pending)
+    frequent = [(a, n) for a, n in anchor_counts.items() if n > settings.dedup.anchor_max_df]
+    if frequent:
+        con.execute(
+            "INSERT INTO frequent_anchors SELECT unnest($1), unnest($2)",
+            [[a for a, _ in frequent], [n for _, n in frequent]],
+        )
+        con.execute(
+            "DELETE FROM shingle_index WHERE anchor IN (SELECT unnest($1))",
+            [[a for a, _ in frequent]],
+        )
+    con.execute("CHECKPOINT")
+    rows = con.execute("SELECT count(*) FROM shingle_index").fetchone()[0]
+    terms = con.execute("SELECT count(*) FROM article_terms").fetchone()[0]
+    con.close()
+    return {
+        "preload_s": round(time.perf_counter() - started, 1),
+        "anchor_rows": rows,
+        "term_rows": terms,
+        "frequent_anchors": len(frequent),
+        "db_mb": round(db_path.stat().st_size / 1e6),
+    }
+
+
+# --- measurement ------------------------------------------------------------------------
+
+
+def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> dict:
+    """In a fresh process: time ``dedupe_articles`` on new batches (single-threaded)."""
+    con = open_connection(db_path)
+    con.execute("SET threads = 1")
+    settings = Settings()
+    source_id = loader.ensure_source(con, "bench", "scale-new")
+    last_day = START + timedelta(days=(size - 1) // PER_DAY)
+    refs = con.execute(
+        "SELECT source_ref, body_text FROM articles USING SAMPLE 2000 ROWS"
+    ).fetchall()
+    gen = TextGenerator(seed + 99)
+    rng = random.Random(seed + 99)
+    recent = con.execute(
+        "SELECT DISTINCT a.title FROM articles a WHERE a.published_at >= ? LIMIT 500",
+        [datetime.combine(last_day - timedelta(days=3), datetime.min.time(), tzinfo=UTC)],
+    ).fetchall()
+    timings, links_found, copies_planted = [], 0, 0
+    for b in range(batches):
+        items = []
+        for k in range(batch):
+            day = last_day + timedelta(days=1)
+            roll = rng.random()
+            if roll < COPY_SHARE:
+                _ref, body = rng.choice(refs)
+                text, title = gen.copy_of(body), "A copy"
+                copies_planted += 1
+            elif roll < 0.5 and recent:
+                names = rng.choice(recent)[0].split(":")[0].split()[:2] + gen.names()[:2]
+                title, text = gen.article(names)
+            else:
+                title, text = gen.article(gen.names())
+            items.append(
+                loader.ArticleInput(
+                    f"new-{b}-{k}",
+                    ExtractedArticle(title=title, text=text, method="bench", published_at=day),
+                )
+            )
+        run_id = loader.start_run(con, "bench", "scale-new")
+        result = loader.load_articles(con, source_id, run_id, items)
+        started = time.perf_counter()
+        outcome = dedupe_articles(con, result.changed, settings)
+        timings.append(time.perf_counter() - started)
+        links_found += sum(1 for x in outcome.links if x.article_id in set(result.changed))
+    con.close()
+    per_article_ms = [1000 * t / batch for t in timings]
+    return {
+        "size": size,
+        "batch": batch,
+        "per_article_ms": [round(x, 3) for x in per_article_ms],
+        "median_ms": round(float(np.median(per_article_ms)), 3),
+        "articles_per_s_per_core": round(batch / float(np.median(timings))),
+        "links_found": links_found,
+        "copies_planted": copies_planted,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--work", default="/tmp/presswatch-scale")
+    parser.add_argument("--keep", action="store_true", help="reuse preloaded warehouses")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        size = int(args.measure)
+        db = Path(args.work) / f"scale-{size}-measured.duckdb"
+        print(json.dumps(measure(db, size, args.seed, args.batch, args.batches)))
+        return
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        db = work / f"scale-{size}.duckdb"
+        measured_copy = work / f"scale-{size}-measured.duckdb"
+        if not (args.keep and db.exists()):
+            for path in (db, Path(f"{db}.wal")):
+                path.unlink(missing_ok=True)
+            info = preload(db, size, args.seed)
+            print(f"preloaded {size:,}: {info}", flush=True)
+        # Measure on a copy so the preloaded warehouse can be reused (--keep).
+        subprocess.run(["cp", str(db), str(measured_copy)], check=True)
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                str(size),
+                "--work",
+                str(work),
+                "--batch",
+                str(args.batch),
+                "--batches",
+                str(args.batches),
+                "--seed",
+                str(args.seed),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        measured_copy.unlink(missing_ok=True)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    print("\nsize        per-article ms   articles/s/core   peak RSS MB   links/copies planted")
+    for r in results:
+        print(
+            f"{r['size']:>9,}   {r['median_ms']:>12.3f}   {r['articles_per_s_per_core']:>15,}"
+            f"   {r['peak_rss_mb']:>11,}   {r['links_found']}/{r['copies_planted']}"
+        )
+    if len(results) > 1:
+        base = results[0]
+        for r in results[1:]:
+            print(
+                f"cost x{r['median_ms'] / base['median_ms']:.2f} for x{r['size'] / base['size']:.0f}"
+                f" articles ({base['size']:,} -> {r['size']:,})"
+            )
+
+
+if __name__ == "__main__":
+    main()

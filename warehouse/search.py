@@ -1,0 +1,378 @@
+"""Full-text search over article titles and bodies: DuckDB's fts extension, offline.
+
+* The extension comes from the ``duckdb-extension-fts`` wheel (a pinned dependency) and is
+  loaded from its file inside site-packages, so search works without network access.
+* ``PRAGMA create_fts_index`` builds a static BM25 index (schema ``fts_main_articles``);
+  DuckDB does not update it as articles are loaded. ``search_index_state.watermark``
+  records the newest ``updated_at`` it covers. Articles updated after it are the *delta*:
+  they are searched directly (pre-filtered by substring, tokenised and stemmed exactly as
+  the index does, scored with the index's BM25 statistics) so results are always complete.
+* ``refresh_index`` rebuilds the index when the delta is worth it (policy below); the
+  ingestion flows call it at the end of their dedupe step.
+
+Query syntax is the watchlist syntax (``warehouse.query``). A single word matches its
+inflections (the index stems: ``report`` finds "reports"); a quoted phrase or a word that
+splits into several (``Baby-P``) must appear as that exact word sequence; NOT excludes.
+Stop words ("the", "of") carry no score.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.query import (
+    And,
+    Document,
+    Node,
+    Not,
+    Or,
+    Query,
+    QueryError,
+    Term,
+    all_terms,
+    positive_terms,
+)
+from warehouse.query import snippet as make_snippet
+from warehouse.reports import ReportFilter
+
+FTS_SCHEMA = "fts_main_articles"
+# Keep digits in index terms ("G20", "2009"); the default drops them.
+_IGNORE = r"(\\.|[^a-z0-9])+"
+_TOKENIZE_SQL = (
+    "string_split_regex(regexp_replace(lower(strip_accents(CAST({} AS VARCHAR))), "
+    "'(\\\\.|[^a-z0-9])+', ' ', 'g'), '\\s+')"
+)
+_K, _B = 1.2, 0.75
+# Rebuild policy: below this many articles a rebuild takes a few seconds, so any change
+# triggers one; above it, once the delta reaches this share of the indexed articles.
+REBUILD_ALWAYS_BELOW = 50_000
+REBUILD_DELTA_SHARE = 0.05
+
+
+class SearchError(Exception):
+    """Search cannot run: bad query, missing extension or index."""
+
+
+# --- the extension -----------------------------------------------------------------------
+
+
+def fts_extension_path() -> Path:
+    """The ``fts.duckdb_extension`` file shipped in the duckdb-extension-fts wheel."""
+    root = Path(str(resources.files("duckdb_extension_fts")))
+    exact = root / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    if exact.is_file():
+        return exact
+    found = sorted(root.rglob("fts.duckdb_extension"))
+    if not found:
+        raise SearchError(
+            f"the fts extension is missing from {root}: reinstall duckdb-extension-fts"
+        )
+    return found[-1]
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    loaded = con.execute(
+        "SELECT count(*) FROM duckdb_extensions() WHERE extension_name = 'fts' AND loaded"
+    ).fetchone()[0]
+    if not loaded:
+        path = str(fts_extension_path()).replace("'", "''")
+        con.execute(f"LOAD '{path}'")
+
+
+# --- the index ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    exists: bool
+    built_at: datetime | None
+    watermark: datetime | None
+    indexed: int  # articles in the index
+    build_seconds: float | None
+    articles: int  # articles in the warehouse
+    delta: int  # articles updated since the index was built (searched directly)
+
+    @property
+    def needs_rebuild(self) -> bool:
+        if not self.exists:
+            return True
+        if self.delta == 0:
+            return False
+        return self.articles < REBUILD_ALWAYS_BELOW or self.delta >= max(
+            1, REBUILD_DELTA_SHARE * self.indexed
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs' "
+            "AND database_name = current_database()",
+            [FTS_SCHEMA],
+        ).fetchone()[0]
+    )
+
+
+def index_status(con: duckdb.DuckDBPyConnection) -> IndexStatus:
+    state = con.execute(
+        "SELECT built_at, watermark, articles, build_seconds FROM search_index_state WHERE id = 1"
+    ).fetchone()
+    exists = state is not None and _fts_exists(con)
+    watermark = state[1] if exists else None
+    total, delta = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE ? IS NULL OR updated_at > ?) FROM articles",
+        [watermark, watermark],
+    ).fetchone()
+    return IndexStatus(
+        exists=exists,
+        built_at=state[0] if exists else None,
+        watermark=watermark,
+        indexed=state[2] if exists else 0,
+        build_seconds=state[3] if exists else None,
+        articles=total,
+        delta=delta if exists else total,
+    )
+
+
+def rebuild_index(con: duckdb.DuckDBPyConnection) -> float:
+    """Build the BM25 index over every article (title and body); returns seconds taken.
+
+    Needs a writable connection; the caller holds the writer lock, so nothing is loaded
+    while it runs and the watermark is exact."""
+    load_fts(con)
+    started = time.perf_counter()
+    watermark, count = con.execute("SELECT max(updated_at), count(*) FROM articles").fetchone()
+    con.execute(
+        f"PRAGMA create_fts_index('articles', 'article_id', 'title', 'body_text', "
+        f"overwrite = 1, ignore = '{_IGNORE}')"
+    )
+    seconds = time.perf_counter() - started
+    con.execute(
+        "INSERT OR REPLACE INTO search_index_state VALUES (1, ?, ?, ?, ?)",
+        [datetime.now(UTC), watermark, count, seconds],
+    )
+    return seconds
+
+
+def refresh_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> float | None:
+    """Rebuild the index if the policy says so (or ``force``); returns the build seconds,
+    or None when the index was fresh enough."""
+    if force or index_status(con).needs_rebuild:
+        return rebuild_index(con)
+    return None
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Leaf:
+    stems: list[str]  # index terms the leaf needs (stop words removed)
+    exact: bool  # the stems decide the leaf (a single word); else verify on the text
+
+
+class _Compiler:
+    """Turns a query tree into SQL over ``stems`` (the query terms a document contains)."""
+
+    def __init__(self, leaves: dict[Term, _Leaf]) -> None:
+        self.leaves = leaves
+        self.params: list[Any] = []
+
+    def compile(self, node: Node, over: bool = True) -> str:
+        """An over- (or under-) approximation of ``node``: every matching document
+        satisfies the over-approximation; every document satisfying the under-
+        approximation matches."""
+        if isinstance(node, Term):
+            leaf = self.leaves[node]
+            if not leaf.stems:
+                return "true" if over else "false"
+            if not leaf.exact and not over:
+                return "false"
+            self.params.append(leaf.stems)
+            return "list_has_all(stems, ?)"
+        if isinstance(node, Not):
+            return f"(NOT {self.compile(node.child, not over)})"
+        joiner = " AND " if isinstance(node, And) else " OR "
+        assert isinstance(node, And | Or)
+        return "(" + joiner.join(self.compile(c, over) for c in node.children) + ")"
+
+
+def _stems(con: duckdb.DuckDBPyConnection, words: Sequence[str], index: bool) -> dict[str, list]:
+    """word -> its index terms: tokenised, stop words dropped, Porter-stemmed."""
+    stopwords = f"(SELECT sw FROM {FTS_SCHEMA}.stopwords)" if index else "(SELECT NULL)"
+    rows = con.execute(
+        f"""SELECT w, list(stem(t, 'porter')) FILTER (WHERE t <> '' AND t NOT IN {stopwords})
+            FROM (SELECT w, unnest({_TOKENIZE_SQL.format("w")}) AS t FROM unnest(?) u(w))
+            GROUP BY w""",
+        [list(words)],
+    ).fetchall()
+    return {w: list(s or []) for w, s in rows}
+
+
+def _evaluate(node: Node, leaves: dict[Term, _Leaf], stems: set[str], doc: Document) -> bool:
+    if isinstance(node, Term):
+        leaf = leaves[node]
+        if leaf.exact:
+            return all(s in stems for s in leaf.stems)
+        return doc.has(node)
+    if isinstance(node, Not):
+        return not _evaluate(node.child, leaves, stems, doc)
+    results = (_evaluate(c, leaves, stems, doc) for c in node.children)
+    return all(results) if isinstance(node, And) else any(results)
+
+
+def search(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    filters: ReportFilter | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Articles matching ``text``, best BM25 score first: id, title, outlet, score, snippet,
+    published_or_seen, url, story_id, duplicate_of."""
+    try:
+        query = Query.parse(text)
+    except QueryError as exc:
+        raise SearchError(f"cannot parse query {text!r}: {exc}") from exc
+    if not positive_terms(query.tree):
+        raise SearchError("a search needs at least one word that is not negated with NOT")
+    load_fts(con)
+    status = index_status(con)
+    if not status.exists:
+        raise SearchError("no search index yet: run an ingestion or `presswatch search --reindex`")
+    words = sorted({w for term in all_terms(query.tree) for w in term.words})
+    stems_of = _stems(con, words, index=True)
+    leaves: dict[Term, _Leaf] = {}
+    for term in all_terms(query.tree):
+        stems = [s for w in term.words for s in stems_of.get(w, [])]
+        leaves[term] = _Leaf(sorted(set(stems)), exact=len(term.words) == 1)
+    scored = sorted({s for t in positive_terms(query.tree) for s in leaves[t].stems})
+    if not scored:
+        return []  # only stop words to look for
+    every = sorted({s for leaf in leaves.values() for s in leaf.stems})
+    compiler = _Compiler(leaves)
+    condition = compiler.compile(query.tree)
+    needs_text = any(not leaf.exact for leaf in leaves.values())
+    sql, params = _search_sql(every, scored, status, condition, compiler.params, filters)
+    results: list[dict[str, Any]] = []
+    page = max(limit * 3, 50) if needs_text else limit
+    offset = 0
+    while len(results) < limit:
+        rows = con.execute(f"{sql} LIMIT {page} OFFSET {offset}", params).fetchall()
+        if not rows:
+            break
+        offset += page
+        details = _details(con, [r[0] for r in rows])
+        for article_id, score, stems in rows:
+            article = details[article_id]
+            doc = Document(f"{article['title'] or ''}\n{article['body_text']}")
+            if needs_text and not _evaluate(query.tree, leaves, set(stems), doc):
+                continue
+            body = article.pop("body_text")
+            results.append(
+                {
+                    "id": article_id,
+                    "title": article["title"],
+                    "outlet": article["outlet"],
+                    "score": round(float(score), 4),
+                    "snippet": make_snippet(body, positive_terms(query.tree)),
+                    "published_or_seen": article["published_or_seen"],
+                    "url": article["url"],
+                    "story_id": article["story_id"],
+                    "duplicate_of": article["duplicate_of"],
+                }
+            )
+            if len(results) == limit:
+                break
+        if len(rows) < page:
+            break
+    return results
+
+
+def _details(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    cursor = con.execute(
+        """SELECT article_id, title, outlet, seen_or_published_at AS published_or_seen, url,
+                  story_id, duplicate_of, body_text
+           FROM article_overview WHERE article_id IN (SELECT unnest(?))""",
+        [ids],
+    )
+    columns = [d[0] for d in cursor.description]
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+
+
+def _search_sql(
+    every: list[str],
+    scored: list[str],
+    status: IndexStatus,
+    condition: str,
+    condition_params: list[Any],
+    filters: ReportFilter | None,
+) -> tuple[str, list[Any]]:
+    """Index hits (articles not updated since the build) plus delta hits, one ranking."""
+    params: list[Any] = [every, [s in scored for s in every]]
+    bm25 = (
+        f"CASE WHEN scored THEN log(((st.num_docs - df + 0.5) / (df + 0.5)) + 1) "
+        f"* (tf * {_K + 1}) / (tf + {_K} * ({1 - _B} + {_B} * len / st.avgdl)) ELSE 0 END"
+    )
+    # Delta articles must contain a prefix of each... at least one scored stem (substring
+    # of the folded text: a Porter stem differs from its word only in the last letters).
+    prefixes = sorted({s[: max(3, len(s) - 2)] for s in scored})
+    delta_filter = " OR ".join("contains(lower(strip_accents(x.t)), ?)" for _ in prefixes)
+    filter_sql = ""
+    filter_params: list[Any] = []
+    if filters is not None and filters.active:
+        call, filter_params = filters.macro_call("report_articles")
+        filter_sql = f" AND h.article_id IN (SELECT article_id FROM {call})"
+    sql = f"""
+        WITH qs AS (SELECT unnest(?::VARCHAR[]) AS term, unnest(?::BOOLEAN[]) AS scored),
+        q AS (SELECT d.termid, d.term, d.df, qs.scored
+              FROM {FTS_SCHEMA}.dict d JOIN qs USING (term)),
+        st AS (SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats),
+        idx_tf AS (
+            SELECT t.docid, q.term, any_value(q.df) AS df, any_value(q.scored) AS scored,
+                   count(*) AS tf
+            FROM {FTS_SCHEMA}.terms t JOIN q USING (termid) GROUP BY t.docid, q.term),
+        idx_hits AS (
+            SELECT docs.name AS article_id, sum({bm25}) AS score, list(term) AS stems
+            FROM idx_tf JOIN {FTS_SCHEMA}.docs docs USING (docid), st
+            GROUP BY docs.name),
+        delta AS (
+            SELECT x.article_id, x.t FROM (
+                SELECT article_id, coalesce(title, '') || ' ' || body_text AS t
+                FROM articles WHERE updated_at > ? OR ? IS NULL) x
+            WHERE {delta_filter}),
+        delta_tokens AS (
+            SELECT article_id, stem(w, 'porter') AS term FROM (
+                SELECT article_id, unnest({_TOKENIZE_SQL.format("t")}) AS w FROM delta)
+            WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS_SCHEMA}.stopwords)),
+        delta_len AS (SELECT article_id, count(*) AS len FROM delta_tokens GROUP BY 1),
+        delta_tf AS (
+            SELECT dt.article_id, dt.term, coalesce(any_value(d.df), 0) AS df,
+                   any_value(qs.scored) AS scored, count(*) AS tf
+            FROM delta_tokens dt JOIN qs USING (term)
+            LEFT JOIN {FTS_SCHEMA}.dict d ON d.term = dt.term
+            GROUP BY dt.article_id, dt.term),
+        delta_hits AS (
+            SELECT article_id, sum({bm25}) AS score, list(term) AS stems
+            FROM delta_tf JOIN delta_len USING (article_id), st GROUP BY article_id),
+        hits AS (
+            SELECT i.* FROM idx_hits i JOIN articles a USING (article_id)
+            WHERE a.updated_at <= ?
+            UNION ALL
+            SELECT * FROM delta_hits)
+        SELECT h.article_id, h.score, h.stems FROM hits h
+        WHERE h.score > 0 AND {condition}{filter_sql}
+        ORDER BY h.score DESC, h.article_id"""
+    params += [status.watermark, status.watermark, *prefixes, status.watermark]
+    params += condition_params + filter_params
+    return sql, params
