@@ -23,9 +23,10 @@ No public set of multi-outlet event clusters is available here, so the set is as
 
 Dates spread over 60 days (the story window is 7 days either side). Everything is loaded
 in publication-day order, shuffled within each day (as feeds deliver it), in batches
-through ``warehouse.loader`` + ``dedupe_articles`` into a temporary DuckDB file, and ``story_members`` is read back. Reported: pairwise precision,
-recall and F1 over "same story" pairs, B-cubed precision/recall/F1, the seeds case, and
-how often unrelated same-outlet or same-topic articles were put in one story.
+through ``warehouse.loader`` + ``dedupe_articles`` into a temporary DuckDB file, and
+``story_members`` is read back. Reported: pairwise precision, recall and F1 over "same
+story" pairs, B-cubed precision/recall/F1, the seeds case, and how often unrelated
+same-outlet or same-topic articles were put in one story.
 
     .venv/bin/python bench/dedup_stories.py [--seed 11] [--events 60] [--batch 50]
 """
@@ -85,7 +86,9 @@ def build(seed: int, n_events: int) -> tuple[list[Item], dict[str, list[list[str
     pages = list(synth.load_pages())
     rng.shuffle(pages)
     prose = {
-        p.file_id: [s for para in p.paragraphs for s in synth.sentences(para) if synth.words(s) >= 6]
+        p.file_id: [
+            s for para in p.paragraphs for s in synth.sentences(para) if synth.words(s) >= 6
+        ]
         for p in pages
     }
     events = [p for p in pages if len(prose[p.file_id]) >= 45][:n_events]

@@ -25,7 +25,7 @@ once. ``PRESSWATCH_HOST_DELAY=0``: all pages share one host (127.0.0.1), so the 
 0.5 s politeness delay would measure the throttle, not the pipeline.
 
     .venv/bin/python bench/feed_benchmark.py [--limit N] [--feeds K] [--workers 2]
-        [--order flow,loop] [--keep DIR]
+        [--repeat R] [--order flow,loop] [--no-baseline] [--keep DIR]
 
 Prints figures only, asserts nothing.
 """
@@ -56,6 +56,7 @@ for entry in (str(REPO_ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import functools  # noqa: E402
 import gc  # noqa: E402
 import gzip  # noqa: E402
@@ -116,6 +117,73 @@ class Outcome:
 
 def loadavg() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes of ``pid``, recursively (from /proc; Linux only, else none)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children[int(fields[1])].append(int(stat.parent.name))
+    found, todo = [], list(children[pid])
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children[child]
+    return found
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by ``pids``."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measure:
+    """Wall time and CPU time of one timed run: this process (all its threads) and the
+    helper processes it started except the page server (i.e. Prefect's server)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    server_cpu: float = 0.0
+    load_before: str = ""
+    load_after: str = ""
+
+
+class measuring:
+    """Context manager filling a ``Measure``."""
+
+    def __init__(self, exclude: set[int]) -> None:
+        self.exclude = exclude
+        self.measure = Measure()
+
+    def _servers(self) -> list[int]:
+        return [p for p in _descendants(os.getpid()) if p not in self.exclude]
+
+    def __enter__(self) -> Measure:
+        self.measure.load_before = loadavg()
+        self._pids = self._servers()
+        self._server_cpu = _cpu_of(self._pids)
+        self._cpu = time.process_time()
+        self._wall = time.perf_counter()
+        return self.measure
+
+    def __exit__(self, *exc: object) -> None:
+        m = self.measure
+        m.wall = time.perf_counter() - self._wall
+        m.cpu = time.process_time() - self._cpu
+        m.server_cpu = _cpu_of(self._pids) - self._server_cpu
+        m.load_after = loadavg()
 
 
 def url_key(url: str | None) -> str:
@@ -251,16 +319,14 @@ def summarize(truths: list[Truth], outcomes: dict[str, Outcome]) -> dict[str, fl
 
 @dataclass
 class FlowRun:
-    seconds: float
+    measure: Measure
     summary: object
     stages: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
 
 def write_feed_list(work: Path, manifest: dict) -> Path:
     path = work / "feeds.toml"
-    feeds = tuple(
-        FeedSource(name=f"wcxb {n}", url=url) for n, url in enumerate(manifest["feeds"])
-    )
+    feeds = tuple(FeedSource(name=f"wcxb {n}", url=url) for n, url in enumerate(manifest["feeds"]))
     save_feed_list(FeedList(feeds=feeds, allowed_hosts=("127.0.0.1",)), path)
     return path
 
@@ -287,10 +353,8 @@ def warm_up_pipeline(corpus: Path, truths: list[Truth], work: Path) -> None:
     inputs = []
     for t in truths[:2]:
         html = gzip.decompress((corpus / "dev" / "html" / f"{t.file_id}.html.gz").read_bytes())
-        try:
+        with contextlib.suppress(ExtractionError):
             inputs.append(loader.ArticleInput(t.file_id, extract_html(html, url=t.url)))
-        except ExtractionError:
-            pass
     with connection(work / "warm-up.duckdb") as con:
         run_id = loader.start_run(con, "bench_warm_up", "feed_benchmark")
         source_id = feed_store.web_source_id(con)
@@ -316,14 +380,12 @@ def clear_per_input_caches() -> None:
     getattr(wordfreq, "_wf_cache", {}).clear()
 
 
-def run_flow(feeds_path: Path, db_path: Path) -> FlowRun:
+def run_flow(feeds_path: Path, db_path: Path, exclude: set[int]) -> FlowRun:
     from flows.ingest_feeds import ingest_feeds
 
-    started = time.perf_counter()
-    state = ingest_feeds(feeds=str(feeds_path), db=str(db_path), return_state=True)
-    seconds = time.perf_counter() - started
-    summary = state.result()
-    run = FlowRun(seconds, summary)
+    with measuring(exclude) as measure:
+        state = ingest_feeds(feeds=str(feeds_path), db=str(db_path), return_state=True)
+    run = FlowRun(measure, state.result())
     try:
         run.stages = task_stages(state.state_details.flow_run_id)
     except Exception as error:  # stage times are a bonus, never a reason to fail
@@ -367,7 +429,7 @@ def task_stages(flow_run_id: object) -> dict[str, tuple[int, float, float]]:
 
 @dataclass
 class LoopRun:
-    seconds: float = 0.0
+    measure: Measure = field(default_factory=Measure)
     stages: dict[str, float] = field(default_factory=lambda: Counter())
     articles: int = 0
     fallbacks: int = 0
@@ -380,7 +442,7 @@ def _canonical(url: str | None) -> str | None:
         return None
 
 
-def run_loop(feed_urls: list[str], db_path: Path) -> LoopRun:
+def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
     """The same work as the flow, one page after the other in one thread."""
     from flows.ingest_feeds import fetch_policy
 
@@ -392,8 +454,11 @@ def run_loop(feed_urls: list[str], db_path: Path) -> LoopRun:
     policy = fetch_policy(feed_list, settings)
     run = LoopRun()
     clock = time.perf_counter
-    started = clock()
-    with connection(db_path) as con, httpx.Client() as client:
+    with (
+        measuring(exclude) as run.measure,
+        connection(db_path) as con,
+        httpx.Client() as client,
+    ):
         run_id = loader.start_run(con, "bench_plain_loop", "feed_benchmark")
         source_id = feed_store.web_source_id(con)
         t = clock()
@@ -433,7 +498,6 @@ def run_loop(feed_urls: list[str], db_path: Path) -> LoopRun:
         t = clock()
         dedupe_articles(con, loader.pending_dedupe(con), Settings())
         run.stages["dedupe"] += clock() - t
-    run.seconds = clock() - started
     return run
 
 
@@ -446,7 +510,9 @@ def print_quality(
     n_body = sum(bool(t.body) for t in truths)
     n_title = sum(bool(t.title) for t in truths)
     n_date = sum(bool(as_day(t.published)) for t in truths)
-    print(f"\nQuality on {len(truths)} pages (body scored on {n_body}, title on {n_title}, ", end="")
+    print(
+        f"\nQuality on {len(truths)} pages (body scored on {n_body}, title on {n_title}, ", end=""
+    )
     print(f"date on {n_date}); feed items carry the ground-truth headline and day")
     print(f"{'system':<28}{'P':>8}{'R':>8}{'F1':>8}{'title':>8}{'date':>8}{'missing':>9}")
     summaries = {}
@@ -472,24 +538,42 @@ def print_quality(
         )
 
 
-def print_throughput(pages: int, flow: FlowRun, loop: LoopRun) -> None:
-    print(f"\nThroughput on {pages} pages (PRESSWATCH_HOST_DELAY=0, one thread for the loop)")
+def print_throughput(pages: int, flows: list[FlowRun], loops: list[LoopRun]) -> None:
+    print(f"\nThroughput on {pages} pages (PRESSWATCH_HOST_DELAY=0; loop in one thread)")
+    print("  run            wall s  articles/s  CPU s (this process + Prefect server)  load 1m")
+    for name, runs in (("flow", flows), ("loop", loops)):
+        for n, run in enumerate(runs, 1):
+            m = run.measure
+            print(
+                f"  {name} #{n:<8}{m.wall:>9.1f}{pages / m.wall:>12.2f}"
+                f"{m.cpu + m.server_cpu:>9.1f} ({m.cpu:.1f} + {m.server_cpu:.1f})"
+                f"{'':>18}{m.load_before.split('/')[0]} -> {m.load_after.split('/')[0]}"
+            )
+    flow = min(flows, key=lambda r: r.measure.wall)
+    loop = min(loops, key=lambda r: r.measure.wall)
+    ratio = flow.measure.wall / loop.measure.wall
+    verdict = "DEFECT (> 25%)" if ratio - 1 > OVERHEAD_LIMIT else "within 25%"
     print(
-        f"  flow ingest_feeds : {flow.seconds:8.1f} s  {pages / flow.seconds:6.2f} articles/s"
-        f"  (added {flow.summary.articles_added}, errors {flow.summary.errors}, "
-        f"copies {flow.summary.duplicates_linked}, stories {flow.summary.stories_touched})"
+        f"  best of {len(flows)}: flow {flow.measure.wall:.1f} s ({pages / flow.measure.wall:.2f}"
+        f" articles/s), loop {loop.measure.wall:.1f} s ({pages / loop.measure.wall:.2f} "
+        "articles/s)"
     )
+    print(f"  flow/loop wall ratio {ratio:.3f}: overhead {(ratio - 1) * 100:+.1f}% -> {verdict}")
+    flow_cpu = min(r.measure.cpu + r.measure.server_cpu for r in flows)
+    loop_cpu = min(r.measure.cpu + r.measure.server_cpu for r in loops)
     print(
-        f"  plain Python loop : {loop.seconds:8.1f} s  {pages / loop.seconds:6.2f} articles/s"
-        f"  (loaded {loop.articles}, feed-text fallbacks {loop.fallbacks})"
+        f"  flow/loop CPU ratio {flow_cpu / loop_cpu:.3f} ({flow_cpu:.1f} s / {loop_cpu:.1f} s; "
+        "less sensitive to other jobs on the machine)"
     )
-    ratio = flow.seconds / loop.seconds
-    overhead = ratio - 1
-    verdict = "DEFECT (> 25%)" if overhead > OVERHEAD_LIMIT else "within 25%"
-    print(f"  flow/loop ratio   : {ratio:.3f}  overhead {overhead * 100:+.1f}%  -> {verdict}")
-    print("  loop stages (s)   :", ", ".join(f"{k} {v:.1f}" for k, v in loop.stages.items()))
+    s = flow.summary
+    print(
+        f"  flow run: added {s.articles_added}, errors {s.errors}, copies {s.duplicates_linked},"
+        f" stories {s.stories_touched}; loop: loaded {loop.articles}, feed-text fallbacks "
+        f"{loop.fallbacks}"
+    )
+    print("  loop stages (s):", ", ".join(f"{k} {v:.1f}" for k, v in loop.stages.items()))
     if flow.stages:
-        print("  flow tasks        : name, runs, summed run time, wall span (s)")
+        print("  flow tasks: name, runs, summed run time s, wall span s")
         for name, (count, total, span) in sorted(flow.stages.items(), key=lambda x: -x[1][2]):
             print(f"    {name:<14}{count:>5}{total:>10.1f}{span:>10.1f}")
 
@@ -502,6 +586,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument(
         "--order", default="flow,loop", help="order of the timed runs (default flow,loop)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="timed rounds, alternating the order (best wall)"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip plain trafilatura (throughput only)"
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the DuckDB files here")
     args = parser.parse_args(argv)
@@ -518,47 +608,56 @@ def main(argv: list[str] | None = None) -> int:
         truths = load_truths(args.corpus, manifest)
         print(f"site: {manifest['base_url']}, {len(truths)} pages, {len(manifest['feeds'])} feeds")
 
-        started = time.perf_counter()
-        baseline = run_baseline(args.corpus, truths, args.workers)
-        print(
-            f"baseline extraction: {time.perf_counter() - started:.1f} s on {args.workers} "
-            f"processes (untimed for throughput); load {loadavg()}"
-        )
+        baseline = None
+        if not args.no_baseline:
+            started = time.perf_counter()
+            baseline = run_baseline(args.corpus, truths, args.workers)
+            print(
+                f"baseline extraction: {time.perf_counter() - started:.1f} s on {args.workers} "
+                f"processes (untimed for throughput); load {loadavg()}"
+            )
 
         from prefect.testing.utilities import prefect_test_harness
 
         feeds_path = write_feed_list(work, manifest)
-        flow_db, loop_db = work / "flow.duckdb", work / "loop.duckdb"
         started = time.perf_counter()
+        flows: list[FlowRun] = []
+        loops: list[LoopRun] = []
+        exclude = {server.pid}
         with prefect_test_harness(server_startup_timeout=180):
             warm_up_prefect()
             warm_up_pipeline(args.corpus, truths, work)
             print(f"Prefect temporary server + warm-up: {time.perf_counter() - started:.1f} s")
-            flow_run = loop_run = None
-            for which in order:
-                clear_per_input_caches()
-                before = loadavg()
-                if which == "flow":
-                    flow_run = run_flow(feeds_path, flow_db)
-                    seconds = flow_run.seconds
-                else:
-                    loop_run = run_loop(manifest["feeds"], loop_db)
-                    seconds = loop_run.seconds
-                print(f"timed {which}: {seconds:.1f} s; load before {before}, after {loadavg()}")
+            for round_ in range(args.repeat):
+                # Alternate the order so neither system always runs on the warmer machine.
+                for which in order if round_ % 2 == 0 else order[::-1]:
+                    clear_per_input_caches()
+                    db = work / f"{which}-{round_}.duckdb"
+                    if which == "flow":
+                        flows.append(run_flow(feeds_path, db, exclude))
+                        m = flows[-1].measure
+                    else:
+                        loops.append(run_loop(manifest["feeds"], db, exclude))
+                        m = loops[-1].measure
+                    print(
+                        f"timed {which} #{round_ + 1}: {m.wall:.1f} s wall, {m.cpu:.1f} s CPU "
+                        f"(+ {m.server_cpu:.1f} s Prefect server); load before {m.load_before},"
+                        f" after {m.load_after}"
+                    )
         print_quality(
             truths,
             {
-                "baseline (trafilatura)": baseline,
-                "pipeline (ingest_feeds)": stored_outcomes(flow_db, truths),
-                "plain loop (same code)": stored_outcomes(loop_db, truths),
+                **({"baseline (trafilatura)": baseline} if baseline is not None else {}),
+                "pipeline (ingest_feeds)": stored_outcomes(work / "flow-0.duckdb", truths),
+                "plain loop (same code)": stored_outcomes(work / "loop-0.duckdb", truths),
             },
             manifest,
         )
-        print_throughput(len(truths), flow_run, loop_run)
+        print_throughput(len(truths), flows, loops)
         print(f"load average at end {loadavg()}")
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            for db in (flow_db, loop_db):
+            for db in work.glob("*-*.duckdb"):
                 shutil.copy2(db, args.keep / db.name)
     finally:
         stop_site(server)

@@ -46,7 +46,7 @@ PAPERS = ["Herald", "Gazette", "Post", "Chronicle", "Courier", "Echo", "Times", 
 
 
 def _sentences(count: int, rng: np.random.Generator) -> list[str]:
-    words = [w for w in top_n_list("en", 20000) if w.isalpha() and len(w) > 1 or w == "a"]
+    words = [w for w in top_n_list("en", 20000) if (w.isalpha() and len(w) > 1) or w == "a"]
     freqs = np.array([word_frequency(w, "en") for w in words])
     picks = rng.choice(len(words), size=count * 16, p=freqs / freqs.sum())
     lengths = rng.integers(9, 22, size=count)
@@ -126,7 +126,7 @@ def _fill(
 
     # Articles: the story by a cubic skew (a few very big stories), the outlet by a squared one.
     story = np.minimum(stories - 1, (rng.random(articles) ** 3 * stories).astype(np.int64))
-    outlet = (rng.random(articles) ** 2 * outlets).astype(np.int64)
+    outlet = (rng.random(articles) ** 4 * outlets).astype(np.int64)
     _, first_index = np.unique(story, return_index=True)
     first_of_story = np.full(stories, -1, dtype=np.int64)
     first_of_story[np.unique(story)] = first_index

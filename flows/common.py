@@ -6,15 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
+from presswatch import markdown_report
 from presswatch.settings import Settings
-from warehouse import loader, reports
+from warehouse import loader, reports, search
 from warehouse.db import connection
 from warehouse.locking import writer_lock
 from warehouse.pipeline import dedupe_articles
@@ -69,10 +69,18 @@ def finish_run(
 def dedupe(db_path: Path) -> tuple[int, int]:
     """Link copies and group stories for every article loaded or changed since the last
     dedupe (this run's, and any a killed run left behind); returns (links, stories)."""
+    logger = get_run_logger()
     with connection(db_path) as con:
         article_ids = loader.pending_dedupe(con)
-        result = dedupe_articles(con, article_ids, Settings())
-    get_run_logger().info(
+        result = dedupe_articles(con, article_ids, Settings())  # also matches watchlists
+        try:  # the full-text index is static: rebuild it when the policy says so
+            seconds = search.refresh_index(con)
+        except (search.SearchError, duckdb.Error) as exc:
+            logger.warning("search index not rebuilt: %s", exc)
+        else:
+            if seconds is not None:
+                logger.info("search index rebuilt in %.1f s", seconds)
+    logger.info(
         "dedupe: %d article(s) checked, %d copy link(s), %d story(ies) touched",
         len(article_ids),
         len(result.links),
@@ -81,34 +89,15 @@ def dedupe(db_path: Path) -> tuple[int, int]:
     return len(result.links), len(result.stories_touched)
 
 
-def _markdown_report(title: str, totals: dict[str, int], stories: list[dict[str, Any]]) -> str:
-    lines = [
-        f"# {title}",
-        "",
-        f"**{totals['articles']}** articles, **{totals['distinct_articles']}** distinct after "
-        f"deduplication, in **{totals['stories']}** stories from **{totals['outlets']}** "
-        "known outlets.",
-        "",
-        "| story | label | articles | distinct | copies | outlets |",
-        "|---|---|---:|---:|---:|---|",
-    ]
-    for s in stories[:50]:
-        label = str(s["label"]).replace("|", "\\|")
-        lines.append(
-            f"| {s['story_id']} | {label} | {s['articles']} | {s['distinct_articles']} | "
-            f"{s['copies']} | {s['outlet_names'] or ''} |"
-        )
-    return "\n".join(lines)
-
-
 def publish_coverage(con: duckdb.DuckDBPyConnection, artifact_key: str) -> dict[str, int]:
     """Publish the coverage summary as Prefect artifacts (markdown + table); returns totals."""
     totals = reports.coverage_totals(con)
     stories = reports.coverage_by_story(con)
+    report = reports.coverage_report(con, limit=50, matches_per_watchlist=10, copies_per_story=0)
     create_markdown_artifact(
         key=artifact_key,
-        markdown=_markdown_report("presswatch coverage", totals, stories),
-        description="Coverage by story after this run",
+        markdown=markdown_report.render(report, "presswatch coverage"),
+        description="Coverage: stories, outlets, days and watchlist mentions after this run",
     )
     create_table_artifact(
         key=f"{artifact_key}-table",

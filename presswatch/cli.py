@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import feeds_cli, output, scheduler
+from presswatch import dedupe_cli, feeds_cli, output, reports_cli, scheduler
 from presswatch.settings import resolve_db_path, resolve_feeds_path
 from sources.seeds import SeedFolderError
 from warehouse import reports
@@ -105,37 +105,6 @@ def cmd_scheduler(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def cmd_report_coverage(args: argparse.Namespace, console: Console) -> int:
-    with reading(_db_path(args)) as (con, source):
-        _note(source)
-        totals = reports.coverage_totals(con)
-        views = {name: fetch(con) for name, fetch in COVERAGE_VIEWS.items()}
-    if args.format == "json":
-        print(
-            output.to_json(
-                {
-                    "totals": totals,
-                    "stories": views["story"],
-                    "outlets": views["outlet"],
-                    "days": views["day"],
-                }
-            )
-        )
-    elif args.format == "csv":
-        sys.stdout.write(output.to_csv(views[args.by]))
-    else:
-        console.print(
-            f"[bold]Coverage[/bold]: {totals['articles']} articles, "
-            f"{totals['distinct_articles']} distinct after deduplication, "
-            f"in {totals['stories']} {'story' if totals['stories'] == 1 else 'stories'}, "
-            f"from {totals['outlets']} known outlet(s)"
-        )
-        output.print_table(console, "Stories", views["story"])
-        output.print_table(console, "Outlets", views["outlet"])
-        output.print_table(console, "Days", views["day"])
-    return EXIT_OK
-
-
 def cmd_articles(args: argparse.Namespace, console: Console) -> int:
     with reading(_db_path(args)) as (con, source):
         _note(source)
@@ -204,15 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="coverage reports")
     report_kinds = report.add_subparsers(dest="kind", required=True)
-    coverage = report_kinds.add_parser("coverage", parents=[common], help="coverage report")
-    coverage.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    coverage.add_argument(
-        "--by",
-        choices=sorted(COVERAGE_VIEWS),
-        default="story",
-        help="which view --format csv writes (default: story)",
-    )
-    coverage.set_defaults(handler=cmd_report_coverage)
+    # report coverage: filters, exports and the HTML report live in reports_cli.
+    reports_cli.register_coverage(report_kinds, common)
 
     articles = commands.add_parser("articles", parents=[common], help="list every article")
     articles.add_argument("--format", choices=["table", "json"], default="table")
@@ -224,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs.set_defaults(handler=cmd_runs)
 
     feeds_cli.register(commands, common)
+    reports_cli.register(commands, common)  # search, watch add|list|remove
+    dedupe_cli.register(commands, common)  # dedupe [--rebuild]
 
     sched = commands.add_parser(
         "scheduler", help="run the scheduled system locally (Prefect server + worker)"
@@ -249,7 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
-    except (CliError, WarehouseError, SeedFolderError, feeds_cli.FeedListError) as exc:
+    except (
+        CliError,
+        WarehouseError,
+        SeedFolderError,
+        feeds_cli.FeedListError,
+        *reports_cli.ERRORS,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

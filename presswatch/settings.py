@@ -74,6 +74,12 @@ class StorySettings:
 
     # Terms kept per article in the story index (the heaviest log-TF x rarity terms).
     top_terms: int = 40
+    # Candidate articles must share at least ``retrieval_min_shared`` of their
+    # ``retrieval_terms`` heaviest terms; then the cosine over all ``top_terms`` decides.
+    # Reports of one event share its names, which are among each one's heaviest terms; one
+    # shared rare word is common by chance and would make the candidate join fan out.
+    retrieval_terms: int = 20
+    retrieval_min_shared: int = 2
     # Cosine similarity of top-term vectors needed to join an existing story. Articles on
     # one event share its names and rare terms; unrelated articles from one outlet share
     # only furniture and common words, which the rarity weighting discounts.

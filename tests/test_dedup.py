@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from bench import synth
 from presswatch.settings import DedupSettings
 from tests.corpus import main_content, paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
+from warehouse import loader
 from warehouse.dedup import METHOD
 from warehouse.fingerprints import copy_fingerprint, copy_score, split_sentences
 
@@ -145,3 +150,111 @@ def test_unrelated_articles_get_separate_stories_and_copies_join_their_canonical
     assert story[ids["cloud"]] != story[ids["nutrition"]]
     labels = dict(con.execute("SELECT story_id, label FROM stories").fetchall())
     assert labels[story[ids["nutrition"]]] == "Nutrition trends"  # the original's headline
+
+
+# --- every syndication transformation, hard negatives (bench/synth.py) -------------------
+
+
+POOL = ("0100", "0200", "0005", "0003")  # unrelated real articles: a rewriter's new material
+
+
+def _context(seed: int) -> synth.Context:
+    sentences = [
+        s
+        for fid in POOL
+        for p in paragraphs(fid)
+        for s in synth.sentences(p)
+        if synth.words(s) >= 6
+    ]
+    furniture = [
+        synth.Page(
+            "x",
+            "x.example",
+            "x",
+            (),
+            (),
+            tuple(f"Furniture line {k} of site {s}." for k in range(3)),
+        )
+        for s in range(3)
+    ]
+    return synth.Context(
+        rng=random.Random(seed),
+        pool_sentences=sentences,
+        other_titles=[f"Another headline about topic number {k}" for k in range(10)],
+        furniture_pages=furniture,
+        vocabulary=["alpha", "bravo", "charlie", "delta", "echo"],
+    )
+
+
+@pytest.mark.parametrize("name", sorted(synth.COPY_TRANSFORMS))
+def test_every_syndication_transformation_is_linked_to_the_original(
+    db_path: Path, name: str
+) -> None:
+    body = paragraphs(ORIGINAL)[:12]
+    draft = synth.COPY_TRANSFORMS[name](synth.Draft("Diet trends", list(body)), _context(3))
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(
+        con,
+        {
+            "copy": article(
+                "\n\n".join(draft.paragraphs), title=draft.title, published=date(2025, 1, 3)
+            ),
+            "original": article("\n\n".join(body), title="Diet trends", published=date(2025, 1, 1)),
+        },
+    )
+    assert links(con) == {(ids["copy"], ids["original"])}
+
+
+def test_unrelated_same_site_articles_in_identical_furniture_are_not_copies(db_path: Path) -> None:
+    ctx = _context(5)
+    site = synth.site_template(
+        ctx.rng,
+        ctx.furniture_pages[:2],
+        [synth.Page("", "", t, (), (), ()) for t in ctx.other_titles[:4]],
+    )
+    con = fresh_db(db_path)
+    load_and_dedupe(
+        con,
+        {
+            ref: article("\n\n".join(site.wrap(paragraphs(fid)[:6])), outlet=site.name)
+            for ref, fid in (("a", ORIGINAL), ("b", SAME_TOPIC), ("c", OTHER))
+        },
+    )
+    assert links(con) == set()
+
+
+def test_articles_quoting_the_same_sentences_are_not_copies(db_path: Path) -> None:
+    rng = random.Random(2)
+    source = [s for p in paragraphs(ORIGINAL) for s in synth.sentences(p) if synth.words(s) >= 6]
+    quotes = synth.quote_block(source, rng)
+    con = fresh_db(db_path)
+    load_and_dedupe(
+        con,
+        {
+            "source": article(main_content(ORIGINAL)),
+            "a": article("\n\n".join(synth.insert_quotes(paragraphs(SAME_TOPIC)[:8], quotes, rng))),
+            "b": article("\n\n".join(synth.insert_quotes(paragraphs(OTHER)[:8], quotes, rng))),
+        },
+    )
+    assert links(con) == set()
+
+
+def test_boilerplate_in_many_articles_becomes_a_frequent_anchor(db_path: Path) -> None:
+    from dataclasses import replace
+
+    from presswatch.settings import Settings
+    from warehouse.pipeline import dedupe_articles
+
+    settings = Settings(dedup=replace(DedupSettings(), anchor_max_df=3))
+    footer = "This newsletter is produced by the editorial team of the regional weekly paper."
+    con = fresh_db(db_path)
+    source_id = loader.ensure_source(con, "test", "boilerplate")
+    texts = [p for fid in POOL for p in paragraphs(fid) if synth.words(p) > 40][:6]
+    for k, text in enumerate(texts):
+        run_id = loader.start_run(con, "test", "boilerplate")
+        result = loader.load_articles(
+            con, source_id, run_id, [loader.ArticleInput(f"a{k}", article(text + "\n\n" + footer))]
+        )
+        dedupe_articles(con, result.changed, settings)
+    assert con.execute("SELECT count(*) FROM frequent_anchors").fetchone()[0] >= 1
+    assert links(con) == set()

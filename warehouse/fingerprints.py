@@ -16,15 +16,15 @@
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from wordfreq import zipf_frequency
+from wordfreq import get_frequency_dict
 
 from presswatch.settings import DedupSettings
 
@@ -71,12 +71,10 @@ def token_hash(token: str) -> int:
 
 
 def _hash_array(words: list[str]) -> np.ndarray:
-    cache = _TOKEN_HASHES
-    return np.fromiter(
-        (cache[w] if w in cache else token_hash(w) for w in words),
-        dtype=np.uint64,
-        count=len(words),
-    )
+    values = list(map(_TOKEN_HASHES.get, words))
+    if None in values:
+        values = [token_hash(w) if v is None else v for w, v in zip(words, values, strict=True)]
+    return np.array(values, dtype=np.uint64)
 
 
 def shingle_hashes(words: list[str], size: int) -> np.ndarray:
@@ -113,11 +111,15 @@ class CopyFingerprint:
     owner: np.ndarray  # int32, sentence index per entry of ``flat``
     sizes: np.ndarray  # int64, n-grams per sentence
     anchors: np.ndarray  # int32, one per sentence (top 32 bits of its smallest n-gram)
-    shingles: np.ndarray  # sorted unique uint64
 
     @property
     def sentence_count(self) -> int:
         return len(self.sizes)
+
+    @cached_property
+    def shingles(self) -> np.ndarray:
+        """Sorted unique n-gram hashes (computed only for texts that get scored)."""
+        return np.unique(self.flat)
 
 
 _EMPTY_FINGERPRINT = CopyFingerprint(
@@ -125,40 +127,51 @@ _EMPTY_FINGERPRINT = CopyFingerprint(
     owner=np.empty(0, dtype=np.int32),
     sizes=np.empty(0, dtype=np.int64),
     anchors=np.empty(0, dtype=np.int32),
-    shingles=_EMPTY_U64,
 )
 
 
+def sentence_tokens(text: str) -> list[list[str]]:
+    """The normalised tokens of each sentence (or line) of ``text``."""
+    findall = _TOKEN.findall
+    return [found for part in _SENTENCE_END.split(normalise(text)) if (found := findall(part))]
+
+
 def copy_fingerprint(text: str, settings: DedupSettings) -> CopyFingerprint:
-    size = settings.shingle_size
-    words: list[str] = []
-    lengths: list[int] = []
-    for sentence in _SENTENCE_END.split(normalise(text)):
-        if not sentence:
-            continue
-        found = _TOKEN.findall(sentence)
-        if len(found) >= max(settings.min_sentence_words, size):
-            words.extend(found)
-            lengths.append(len(found))
-    if not lengths:
+    return fingerprint_sentences(sentence_tokens(text), settings)
+
+
+def fingerprint_sentences(sentences: list[list[str]], settings: DedupSettings) -> CopyFingerprint:
+    floor = max(settings.min_sentence_words, settings.shingle_size)
+    evidence = [found for found in sentences if len(found) >= floor]
+    if not evidence:
         return _EMPTY_FINGERPRINT
-    hashes = _hash_array(words)
+    vocabulary = _VOCABULARY
+    if len(vocabulary.words) >= _TOKEN_CACHE_LIMIT:
+        vocabulary.reset()
+    ids = vocabulary.lookup([w for found in evidence for w in found])
+    lengths = np.fromiter(map(len, evidence), dtype=np.int64, count=len(evidence))
+    return _fingerprint(vocabulary.hashes[ids], lengths, settings.shingle_size)
+
+
+def _fingerprint(hashes: np.ndarray, lengths: np.ndarray, size: int) -> CopyFingerprint:
+    """The fingerprint of evidence sentences given as token hashes and sentence lengths."""
+    if not len(lengths):
+        return _EMPTY_FINGERPRINT
     # Rolling n-grams over the whole text, then drop the ones that straddle two sentences.
     count = len(hashes) - size + 1
     combined = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for offset in range(size):
             combined = combined * _SHINGLE_BASE + hashes[offset : offset + count]
-    lengths_arr = np.asarray(lengths, dtype=np.int64)
-    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths_arr)
+    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
     keep = sentence_of[:count] == sentence_of[size - 1 :]
     flat = combined[keep]
     owner = sentence_of[:count][keep]
-    sizes = lengths_arr - size + 1
+    sizes = lengths - size + 1
     offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     minima = np.minimum.reduceat(flat, offsets)
     anchors = (minima >> np.uint64(32)).astype(np.uint32).view(np.int32)
-    return CopyFingerprint(flat, owner, sizes, anchors, np.unique(flat))
+    return CopyFingerprint(flat, owner, sizes, anchors)
 
 
 def reproduced(text: CopyFingerprint, other: CopyFingerprint, ratio: float) -> np.ndarray:
@@ -212,7 +225,6 @@ def _subset(fp: CopyFingerprint, keep: np.ndarray) -> CopyFingerprint:
         owner=renumber[fp.owner[entry_keep]].astype(np.int32),
         sizes=fp.sizes[keep],
         anchors=fp.anchors[keep],
-        shingles=np.unique(flat),
     )
 
 
@@ -283,34 +295,183 @@ def copy_score(
 _ZIPF_CEILING = 7.0
 _UNSEEN_ZIPF = 1.0
 _MIN_TERM_LENGTH = 3
-_RARITY: dict[tuple[str, str], float] = {}
+_FREQUENCIES: dict[str, dict[str, float]] = {}
+
+
+def _frequencies(language: str) -> dict[str, float]:
+    """wordfreq's whole word list for ``language`` (English when it has none), loaded once:
+    a dict lookup per term instead of wordfreq's per-call tokenisation."""
+    found = _FREQUENCIES.get(language)
+    if found is None:
+        try:
+            found = get_frequency_dict(language)
+        except LookupError:  # a language wordfreq does not know: use English statistics
+            found = _frequencies("en") if language != "en" else {}
+        _FREQUENCIES[language] = found
+    return found
+
+
+_RARITIES: dict[str, dict[str, float]] = {}
+
+
+def _rarity_table(language: str) -> dict[str, float]:
+    table = _RARITIES.get(language)
+    if table is None or len(table) >= _TOKEN_CACHE_LIMIT:
+        table = _RARITIES[language] = {}
+    return table
+
+
+def _compute_rarity(term: str, language: str) -> float:
+    if len(term) < _MIN_TERM_LENGTH or term.isdigit():
+        return 0.0  # never a term
+    frequency = _frequencies(language).get(term)
+    zipf = math.log10(frequency) + 9.0 if frequency else 0.0
+    return max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
 
 
 def rarity(term: str, language: str = "en") -> float:
-    key = (term, language)
-    value = _RARITY.get(key)
+    table = _rarity_table(language)
+    value = table.get(term)
     if value is None:
-        try:
-            zipf = zipf_frequency(term, language)
-        except LookupError:  # language wordfreq does not know: fall back to English
-            zipf = zipf_frequency(term, "en")
-        value = max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
-        if len(_RARITY) >= _TOKEN_CACHE_LIMIT:
-            _RARITY.clear()
-        _RARITY[key] = value
+        value = table[term] = _compute_rarity(term, language)
     return value
+
+
+def weigh_terms(counts: Counter[str], top_n: int, language: str | None) -> dict[str, float]:
+    """The ``top_n`` heaviest of ``counts`` (log TF x rarity), L2-normalised, heaviest first
+    (ties: the term sorting later first)."""
+    if not counts:
+        return {}
+    lang = (language or "en")[:2].lower()
+    table = _rarity_table(lang)
+    terms = list(counts)
+    rarities = list(map(table.get, terms))
+    if None in rarities:
+        for k, value in enumerate(rarities):
+            if value is None:
+                rarities[k] = table[terms[k]] = _compute_rarity(terms[k], lang)
+    tf = np.fromiter(counts.values(), dtype=np.float64, count=len(terms))
+    weights = (1.0 + np.log(tf)) * np.asarray(rarities, dtype=np.float64)
+    if len(terms) > top_n:
+        chosen = np.argpartition(weights, len(terms) - top_n)[len(terms) - top_n :]
+    else:
+        chosen = np.arange(len(terms))
+    top = sorted(
+        ((w, terms[k]) for k, w in zip(chosen.tolist(), weights[chosen].tolist(), strict=True)),
+        reverse=True,
+    )
+    top = [(w, t) for w, t in top if w > 0]
+    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+    return {t: w / norm for w, t in top}
 
 
 def term_vector(text: str, top_n: int, language: str | None = None) -> dict[str, float]:
     """The ``top_n`` heaviest terms (log TF x rarity), L2-normalised."""
-    counts = Counter(
-        w for w in _TOKEN.findall(normalise(text)) if len(w) >= _MIN_TERM_LENGTH and not w.isdigit()
+    return weigh_terms(Counter(_TOKEN.findall(normalise(text))), top_n, language)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """An article's story terms, heaviest first: ``term_id`` values and L2-normalised weights."""
+
+    ids: np.ndarray  # int64
+    weights: np.ndarray  # float64
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.ids.tolist(), self.weights.tolist(), strict=True))
+
+
+class _Vocabulary:
+    """Tokens as small integer ids, with their hash and (per language) rarity in numpy
+    arrays: one dict lookup per token, then vectorised gathers. Reset past the cache limit."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self.hashes = np.empty(1 << 15, dtype=np.uint64)
+        self.rarities: dict[str, np.ndarray] = {}
+
+    def lookup(self, words: list[str]) -> np.ndarray:
+        found = list(map(self.ids.get, words))
+        if None in found:
+            for k, value in enumerate(found):
+                if value is None:
+                    found[k] = self._add(words[k])
+        return np.array(found, dtype=np.int64)
+
+    def _add(self, word: str) -> int:
+        known = self.ids.get(word)
+        if known is not None:
+            return known
+        new_id = len(self.words)
+        if new_id >= len(self.hashes):
+            self.hashes = np.concatenate([self.hashes, np.empty_like(self.hashes)])
+        self.hashes[new_id] = token_hash(word)
+        self.ids[word] = new_id
+        self.words.append(word)
+        return new_id
+
+    def rarity(self, ids: np.ndarray, language: str) -> np.ndarray:
+        table = self.rarities.get(language)
+        if table is None or len(table) < len(self.words):
+            grown = np.full(max(len(self.hashes), 1), np.nan)
+            if table is not None:
+                grown[: len(table)] = table
+            table = self.rarities[language] = grown
+        values = table[ids]
+        missing = np.isnan(values)
+        if missing.any():
+            for k in np.unique(ids[missing]).tolist():
+                table[k] = _compute_rarity(self.words[k], language)
+            values = table[ids]
+        return values
+
+
+_VOCABULARY = _Vocabulary()
+
+
+def analyse(
+    title: str | None,
+    body: str,
+    language: str | None,
+    dedup: DedupSettings,
+    top_terms: int,
+) -> tuple[CopyFingerprint, Terms]:
+    """Both fingerprints of an article from one tokenisation: the copy fingerprint of the
+    body, and the story terms (heaviest first) of the headline (counted twice: it names
+    the event) and the body. Same values as ``copy_fingerprint`` and ``term_vector`` (the
+    latter keyed by ``term_id``), computed on vocabulary ids."""
+    vocabulary = _VOCABULARY
+    if len(vocabulary.words) >= _TOKEN_CACHE_LIMIT:
+        vocabulary.reset()
+    sentences = sentence_tokens(body)
+    headline = _TOKEN.findall(normalise(title or ""))
+    words = [w for found in sentences for w in found]
+    ids = vocabulary.lookup(headline + headline + words)
+    body_ids = ids[2 * len(headline) :]
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    evidence = lengths >= max(dedup.min_sentence_words, dedup.shingle_size)
+    token_evidence = np.repeat(evidence, lengths)
+    fingerprint = _fingerprint(
+        vocabulary.hashes[body_ids[token_evidence]], lengths[evidence], dedup.shingle_size
     )
-    lang = (language or "en")[:2].lower()
-    weights = ((1.0 + math.log(c)) * rarity(t, lang) for t, c in counts.items())
-    top = heapq.nlargest(top_n, ((w, t) for w, t in zip(weights, counts, strict=True) if w > 0))
-    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    return {t: w / norm for w, t in top}
+    if not len(ids):
+        return fingerprint, Terms(np.empty(0, dtype=np.int64), np.empty(0))
+    unique, counts = np.unique(ids, return_counts=True)
+    weights = (1.0 + np.log(counts)) * vocabulary.rarity(unique, (language or "en")[:2].lower())
+    keep = weights > 0
+    unique, weights = unique[keep], weights[keep]
+    term_ids = vocabulary.hashes[unique].view(np.int64)
+    if len(unique) > top_terms:
+        chosen = np.argpartition(-weights, top_terms - 1)[:top_terms]
+        unique, weights, term_ids = unique[chosen], weights[chosen], term_ids[chosen]
+    order = np.lexsort((term_ids, -weights))
+    weights, term_ids = weights[order], term_ids[order]
+    norm = math.sqrt(float(np.dot(weights, weights))) or 1.0
+    return fingerprint, Terms(term_ids, weights / norm)
 
 
 def term_id(term: str) -> int:

@@ -9,7 +9,15 @@ import duckdb
 
 from presswatch.settings import Settings
 from warehouse.db import transaction
-from warehouse.dedup import DuplicateLink, canonical_of, link_batch, prepare_batch, record_batch
+from warehouse.dedup import (
+    DuplicateLink,
+    canonical_of,
+    in_list,
+    link_batch,
+    prepare_batch,
+    record_batch,
+)
+from warehouse.fingerprints import analyse
 from warehouse.stories import assign_batch
 from warehouse.watchlists import match_articles
 
@@ -27,13 +35,17 @@ def dedupe_batch(
     batch = prepare_batch(con, article_ids)
     if not batch:
         return DedupeResult([], set())
+    for b in batch:  # one tokenisation per article serves both indexes
+        b.fingerprint, b.terms = analyse(
+            b.title, b.body, b.language, settings.dedup, settings.stories.top_terms
+        )
     links, sentences = link_batch(con, batch, settings.dedup)
     record_batch(con, batch, sentences)
     canonicals = canonical_of(con, [b.article_id for b in batch])
     stories = assign_batch(con, batch, canonicals, settings.stories)
     con.execute(
-        "UPDATE articles SET dedupe_pending = false WHERE article_id IN (SELECT unnest(?))",
-        [[b.article_id for b in batch]],
+        "UPDATE articles SET dedupe_pending = false "
+        f"WHERE article_id IN {in_list(b.article_id for b in batch)}"
     )
     return DedupeResult(links, stories)
 

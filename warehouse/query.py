@@ -273,13 +273,14 @@ class Query:
 # --- snippets ----------------------------------------------------------------------------
 
 
-def _term_pattern(term: Term) -> re.Pattern[str]:
+def _term_pattern(term: Term, inflected: bool = False) -> re.Pattern[str]:
     words = r"\W+".join(re.escape(w) for w in term.words)
-    return re.compile(rf"(?<!\w){words}(?!\w)")
+    return re.compile(rf"(?<!\w){words}" + (r"\w*" if inflected else r"(?!\w)"))
 
 
-def find_first(text: str, terms: list[Term]) -> tuple[int, int] | None:
-    """Span of the earliest occurrence of any of ``terms`` in ``text``."""
+def find_first(text: str, terms: list[Term], inflected: bool = False) -> tuple[int, int] | None:
+    """Span of the earliest occurrence of any of ``terms`` in ``text`` (with ``inflected``,
+    a word followed by more letters counts: "report" finds "reports")."""
     folded = normalise(text)
     if len(folded) != len(text):  # normalisation changed lengths: positions are unreliable
         folded = text.casefold() if len(text.casefold()) == len(text) else None
@@ -287,16 +288,16 @@ def find_first(text: str, terms: list[Term]) -> tuple[int, int] | None:
         return None
     best: tuple[int, int] | None = None
     for term in terms:
-        match = _term_pattern(term).search(folded)
+        match = _term_pattern(term, inflected and len(term.words) == 1).search(folded)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), match.end())
     return best
 
 
-def snippet(text: str, terms: list[Term], width: int = 160) -> str:
+def snippet(text: str, terms: list[Term], width: int = 160, inflected: bool = False) -> str:
     """About ``width`` characters of ``text`` around the first match of ``terms``."""
     flat = " ".join(text.split())
-    span = find_first(flat, terms)
+    span = find_first(flat, terms, inflected)
     if span is None:
         start = 0
     else:

@@ -6,6 +6,7 @@ select from them so the CLI, the Prefect artifacts and a user's own SQL see the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -98,10 +99,15 @@ class ReportFilter:
     story: str | None = None
     watch: str | None = None
 
-    def macro_call(self, macro: str) -> tuple[str, list[Any]]:
-        """``report_x(since := ?, ...)`` and its parameters."""
-        sql = f"{macro}(since := ?, until := ?, outlet_name := ?, story := ?, watch := ?)"
-        return sql, [self.since, self.until, self.outlet, self.story, self.watch]
+    def macro_call(self, macro: str, src: str | None = None) -> tuple[str, list[Any]]:
+        """``report_x(since := ?, ...)`` and its parameters; ``src`` names the table of
+        articles the macro reads (default ``article_overview``)."""
+        sql = f"{macro}(since := ?, until := ?, outlet_name := ?, story := ?, watch := ?"
+        params: list[Any] = [self.since, self.until, self.outlet, self.story, self.watch]
+        if src:
+            sql += ", src := ?"
+            params.append(src)
+        return sql + ")", params
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +137,47 @@ _SECTION_MACRO = {
     "matches": "report_matches",
 }
 SECTIONS = tuple(_SECTION_MACRO)
+# ``--by`` names (singular, as the CLI always had them) -> sections.
+BY_SECTION = {
+    "story": "stories",
+    "outlet": "outlets",
+    "day": "days",
+    "timeline": "timeline",
+    "copies": "copies",
+    "mentions": "mentions",
+    "matches": "matches",
+}
+
+
+def section_sql(
+    section: str,
+    filters: ReportFilter | None = None,
+    *,
+    stories: list[str] | None = None,
+    limit: int | None = None,
+    src: str | None = None,
+    per_story: int | None = None,
+) -> tuple[str, list[Any]]:
+    """The SELECT (and its parameters) behind one report section. With ``src`` (a table
+    of already filtered articles, see ``build_scope``) the filters are not applied again."""
+    if section not in _SECTION_MACRO:
+        raise ValueError(f"unknown report section {section!r}")
+    scope_filters = ReportFilter() if src else (filters or ReportFilter())
+    call, params = scope_filters.macro_call(_SECTION_MACRO[section], src)
+    where = ""
+    if stories is not None and section in ("stories", "timeline", "copies"):
+        where = " WHERE story_id IN (SELECT unnest(?))"
+        params.append(list(stories))
+    if per_story and section in ("timeline", "copies", "matches"):
+        key = "watchlist" if section == "matches" else "story_id"
+        where += (
+            f" QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY "
+            f"{_SECTION_ORDER[section]}) <= {int(per_story)}"
+        )
+    sql = f"SELECT * FROM {call}{where} ORDER BY {_SECTION_ORDER[section]}"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
 
 
 def report_section(
@@ -140,25 +187,70 @@ def report_section(
     *,
     stories: list[str] | None = None,
     limit: int | None = None,
+    src: str | None = None,
+    per_story: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of one report section; ``stories`` restricts story-keyed sections to those ids."""
-    call, params = (filters or ReportFilter()).macro_call(_SECTION_MACRO[section])
-    where = ""
-    if stories is not None and section in ("stories", "timeline", "copies"):
-        where = " WHERE story_id IN (SELECT unnest(?))"
-        params.append(list(stories))
-    sql = f"SELECT * FROM {call}{where} ORDER BY {_SECTION_ORDER[section]}"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return _rows(con, sql, params)
+    """Rows of one report section; ``stories`` restricts story-keyed sections to those ids,
+    ``per_story`` keeps the first N rows of each story (timeline, copies)."""
+    return _rows(
+        con,
+        *section_sql(section, filters, stories=stories, limit=limit, src=src, per_story=per_story),
+    )
+
+
+SCOPE_TABLE = "report_scope"
+# What the report macros read from article_overview (bodies and titles stay behind).
+_SCOPE_COLUMNS = (
+    "article_id, outlet, published_at, first_seen_at, seen_or_published_at, duplicate_of, "
+    "duplicate_score, story_id"
+)
+
+
+def build_scope(con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None) -> str:
+    """Materialise the filtered articles (without their bodies) in a temporary table, so
+    a whole report joins article_overview once instead of once per section."""
+    call, params = (filters or ReportFilter()).macro_call("report_articles")
+    con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}")
+    con.execute(f"CREATE TEMP TABLE {SCOPE_TABLE} AS SELECT {_SCOPE_COLUMNS} FROM {call}", params)
+    return SCOPE_TABLE
+
+
+def build_top_scope(con: duckdb.DuckDBPyConnection, src: str, limit: int) -> str:
+    """The articles (of ``src``) of the ``limit`` biggest stories, ranked as the stories
+    section orders them: a report of the top stories aggregates only their articles."""
+    con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}_top")
+    con.execute(
+        f"""CREATE TEMP TABLE {SCOPE_TABLE}_top AS
+            SELECT * FROM query_table(?) WHERE story_id IN (
+                SELECT story_id FROM query_table(?) WHERE story_id IS NOT NULL
+                GROUP BY story_id
+                ORDER BY count(*) DESC, min(first_seen_at), story_id LIMIT {int(limit)})""",
+        [src, src],
+    )
+    return f"{SCOPE_TABLE}_top"
+
+
+def export_parquet(
+    con: duckdb.DuckDBPyConnection,
+    section: str,
+    path: str,
+    filters: ReportFilter | None = None,
+    *,
+    limit: int | None = None,
+) -> None:
+    """Write one section to a Parquet file with DuckDB's COPY (typed columns)."""
+    sql, params = section_sql(section, filters, limit=limit)
+    target = str(path).replace("'", "''")
+    con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
 
 
 def report_totals(
-    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None
+    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
 ) -> dict[str, Any]:
     """The ``coverage_totals`` keys (articles, distinct_articles, stories, outlets) for the
     filtered articles, plus copies, days and the date range."""
-    call, params = (filters or ReportFilter()).macro_call("report_articles")
+    scope_filters = ReportFilter() if src else (filters or ReportFilter())
+    call, params = scope_filters.macro_call("report_articles", src)
     row = con.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NULL),
                    count(DISTINCT story_id), count(DISTINCT outlet),
@@ -182,10 +274,11 @@ def report_totals(
 
 
 def watchlist_summary(
-    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None
+    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
 ) -> list[dict[str, Any]]:
     """Each watchlist with its queries and how many (filtered) articles match it."""
-    call, params = (filters or ReportFilter()).macro_call("report_articles")
+    scope_filters = ReportFilter() if src else (filters or ReportFilter())
+    call, params = scope_filters.macro_call("report_articles", src)
     rows = _rows(
         con,
         f"""WITH f AS (SELECT article_id FROM {call})
@@ -203,41 +296,91 @@ def watchlist_summary(
     return rows
 
 
+def _recent_matches(con: duckdb.DuckDBPyConnection, src: str, per_watchlist: int) -> list[dict]:
+    """report_matches rows of each watchlist's N most recent articles: picked first on
+    the narrow columns, so titles and snippets are read for those rows only."""
+    picked = con.execute(
+        f"""SELECT DISTINCT article_id FROM (
+                SELECT m.watchlist, m.article_id FROM watch_matches m
+                JOIN {src} v ON v.article_id = m.article_id
+                QUALIFY dense_rank() OVER (PARTITION BY m.watchlist
+                        ORDER BY v.seen_or_published_at DESC, m.article_id)
+                    <= {int(per_watchlist)})"""
+    ).fetchall()
+    ids = [row[0] for row in picked]
+    if not ids:
+        return []
+    call, params = ReportFilter().macro_call("report_matches", src)
+    rows = _rows(
+        con,
+        f"SELECT * FROM {call} WHERE article_id IN ({', '.join('?' * len(ids))}) "
+        f"QUALIFY dense_rank() OVER (PARTITION BY watchlist ORDER BY published_or_seen DESC, "
+        f"article_id) <= {int(per_watchlist)} ORDER BY {_SECTION_ORDER['matches']}",
+        [*params, *ids],
+    )
+    return rows
+
+
 def coverage_report(
     con: duckdb.DuckDBPyConnection,
     filters: ReportFilter | None = None,
     *,
     limit: int | None = None,
     matches_per_watchlist: int | None = None,
+    copies_per_story: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """The whole coverage report (the documented JSON schema).
 
     ``limit`` keeps the N biggest stories (their timeline and copies follow);
-    ``matches_per_watchlist`` keeps each watchlist's N most recent matches.
+    ``matches_per_watchlist`` keeps each watchlist's N most recent matches;
+    ``copies_per_story`` each story's N earliest copies (0: none).
     """
     filters = filters or ReportFilter()
-    stories = report_section(con, "stories", filters, limit=limit)
-    story_ids = [s["story_id"] for s in stories] if limit else None
-    matches = report_section(con, "matches", filters)
+    step = progress or (lambda _name: None)
+    step("selecting articles")
+    src = build_scope(con, filters)
+    step("stories")
+    story_src = build_top_scope(con, src, limit) if limit else src
+    stories = report_section(con, "stories", src=story_src)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for name in ("outlets", "days", "timeline", "copies", "mentions"):
+        step(name)
+        if name == "copies" and copies_per_story == 0:
+            sections[name] = []
+            continue
+        per_story = copies_per_story if name == "copies" else None
+        section_src = story_src if name in ("timeline", "copies") else src
+        sections[name] = report_section(con, name, src=section_src, per_story=per_story)
+    days = sections["days"]
+    totals = {  # the report_totals keys, from the sections already computed
+        "articles": sum(d["articles"] for d in days),
+        "distinct_articles": sum(d["distinct_articles"] for d in days),
+        "stories": con.execute(f"SELECT count(DISTINCT story_id) FROM {src}").fetchone()[0],
+        "outlets": sum(1 for o in sections["outlets"] if o["outlet"] != "(unknown)"),
+        "copies": sum(d["copies"] for d in days),
+        "days": len(days),
+        "first_day": days[0]["day"] if days else None,
+        "last_day": days[-1]["day"] if days else None,
+    }
+    step("watchlists")
+    watch = watchlist_summary(con, src=src)
+    step("matches")
     if matches_per_watchlist:
-        kept: dict[str, int] = {}
-        trimmed = []
-        for row in matches:
-            kept[row["watchlist"]] = kept.get(row["watchlist"], 0) + 1
-            if kept[row["watchlist"]] <= matches_per_watchlist:
-                trimmed.append(row)
-        matches = trimmed
+        matches = _recent_matches(con, src, matches_per_watchlist)
+    else:
+        matches = report_section(con, "matches", src=src)
     return {
         "schema_version": COVERAGE_SCHEMA_VERSION,
         "generated_at": datetime.now(UTC),
         "filters": filters.as_dict(),
-        "totals": report_totals(con, filters),
+        "totals": totals,
         "stories": stories,
-        "outlets": report_section(con, "outlets", filters),
-        "days": report_section(con, "days", filters),
-        "timeline": report_section(con, "timeline", filters, stories=story_ids),
-        "copies": report_section(con, "copies", filters, stories=story_ids),
-        "watchlists": watchlist_summary(con, filters),
-        "mentions": report_section(con, "mentions", filters),
+        "outlets": sections["outlets"],
+        "days": sections["days"],
+        "timeline": sections["timeline"],
+        "copies": sections["copies"],
+        "watchlists": watch,
+        "mentions": sections["mentions"],
         "matches": matches,
     }

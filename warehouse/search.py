@@ -52,9 +52,11 @@ _TOKENIZE_SQL = (
 )
 _K, _B = 1.2, 0.75
 # Rebuild policy: below this many articles a rebuild takes a few seconds, so any change
-# triggers one; above it, once the delta reaches this share of the indexed articles.
+# triggers one; above it, once the delta reaches this share of the indexed articles or
+# this many articles (searching the delta directly costs ~0.1 s per 1,000 articles).
 REBUILD_ALWAYS_BELOW = 50_000
 REBUILD_DELTA_SHARE = 0.05
+REBUILD_DELTA_MAX = 5_000
 
 
 class SearchError(Exception):
@@ -106,8 +108,8 @@ class IndexStatus:
             return True
         if self.delta == 0:
             return False
-        return self.articles < REBUILD_ALWAYS_BELOW or self.delta >= max(
-            1, REBUILD_DELTA_SHARE * self.indexed
+        return self.articles < REBUILD_ALWAYS_BELOW or self.delta >= min(
+            REBUILD_DELTA_MAX, max(1, REBUILD_DELTA_SHARE * self.indexed)
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -264,47 +266,55 @@ def search(
     condition = compiler.compile(query.tree)
     needs_text = any(not leaf.exact for leaf in leaves.values())
     sql, params = _search_sql(every, scored, status, condition, compiler.params, filters)
+    sql += " LIMIT 100000"  # a phrase is verified in at most this many ranked candidates
     results: list[dict[str, Any]] = []
-    page = max(limit * 3, 50) if needs_text else limit
-    offset = 0
-    while len(results) < limit:
-        rows = con.execute(f"{sql} LIMIT {page} OFFSET {offset}", params).fetchall()
-        if not rows:
-            break
-        offset += page
-        details = _details(con, [r[0] for r in rows])
-        for article_id, score, stems in rows:
-            article = details[article_id]
-            doc = Document(f"{article['title'] or ''}\n{article['body_text']}")
-            if needs_text and not _evaluate(query.tree, leaves, set(stems), doc):
-                continue
-            body = article.pop("body_text")
-            results.append(
-                {
-                    "id": article_id,
-                    "title": article["title"],
-                    "outlet": article["outlet"],
-                    "score": round(float(score), 4),
-                    "snippet": make_snippet(body, positive_terms(query.tree)),
-                    "published_or_seen": article["published_or_seen"],
-                    "url": article["url"],
-                    "story_id": article["story_id"],
-                    "duplicate_of": article["duplicate_of"],
-                }
-            )
-            if len(results) == limit:
+    page = max(limit * 5, 200) if needs_text else limit
+    ranked = con.execute(sql, params)  # ranked once, read page by page
+    reader = con.cursor()  # a second cursor: a query on ``con`` would end ``ranked``
+    try:
+        while len(results) < limit:
+            rows = ranked.fetchmany(page)
+            if not rows:
                 break
-        if len(rows) < page:
-            break
+            details = _details(reader, [r[0] for r in rows])
+            for article_id, score, stems in rows:
+                article = details[article_id]
+                doc = Document(f"{article['title'] or ''}\n{article['body_text']}")
+                if needs_text and not _evaluate(query.tree, leaves, set(stems), doc):
+                    continue
+                body = article.pop("body_text")
+                results.append(
+                    {
+                        "id": article_id,
+                        "title": article["title"],
+                        "outlet": article["outlet"],
+                        "score": round(float(score), 4),
+                        "snippet": make_snippet(body, positive_terms(query.tree), inflected=True),
+                        "published_or_seen": article["published_or_seen"],
+                        "url": article["url"],
+                        "story_id": article["story_id"],
+                        "duplicate_of": article["duplicate_of"],
+                    }
+                )
+                if len(results) == limit:
+                    break
+            if len(rows) < page:
+                break
+    finally:
+        reader.close()
     return results
 
 
 def _details(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Title, outlet, date, body... of a page of results (a literal IN list: an index
+    lookup, not a scan of every body)."""
+    if not ids:
+        return {}
     cursor = con.execute(
-        """SELECT article_id, title, outlet, seen_or_published_at AS published_or_seen, url,
-                  story_id, duplicate_of, body_text
-           FROM article_overview WHERE article_id IN (SELECT unnest(?))""",
-        [ids],
+        f"""SELECT article_id, title, outlet, seen_or_published_at AS published_or_seen, url,
+                   story_id, duplicate_of, body_text
+            FROM article_overview WHERE article_id IN ({", ".join("?" * len(ids))})""",
+        ids,
     )
     columns = [d[0] for d in cursor.description]
     return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
@@ -346,10 +356,11 @@ def _search_sql(
             SELECT docs.name AS article_id, sum({bm25}) AS score, list(term) AS stems
             FROM idx_tf JOIN {FTS_SCHEMA}.docs docs USING (docid), st
             GROUP BY docs.name),
+        delta_ids AS (SELECT article_id FROM articles WHERE updated_at > ? OR ? IS NULL),
         delta AS (
             SELECT x.article_id, x.t FROM (
                 SELECT article_id, coalesce(title, '') || ' ' || body_text AS t
-                FROM articles WHERE updated_at > ? OR ? IS NULL) x
+                FROM articles WHERE article_id IN (SELECT article_id FROM delta_ids)) x
             WHERE {delta_filter}),
         delta_tokens AS (
             SELECT article_id, stem(w, 'porter') AS term FROM (
@@ -366,13 +377,12 @@ def _search_sql(
             SELECT article_id, sum({bm25}) AS score, list(term) AS stems
             FROM delta_tf JOIN delta_len USING (article_id), st GROUP BY article_id),
         hits AS (
-            SELECT i.* FROM idx_hits i JOIN articles a USING (article_id)
-            WHERE a.updated_at <= ?
+            SELECT * FROM idx_hits WHERE article_id NOT IN (SELECT article_id FROM delta_ids)
             UNION ALL
             SELECT * FROM delta_hits)
         SELECT h.article_id, h.score, h.stems FROM hits h
         WHERE h.score > 0 AND {condition}{filter_sql}
         ORDER BY h.score DESC, h.article_id"""
-    params += [status.watermark, status.watermark, *prefixes, status.watermark]
+    params += [status.watermark, status.watermark, *prefixes]
     params += condition_params + filter_params
     return sql, params

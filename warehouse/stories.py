@@ -1,12 +1,17 @@
 """Story grouping: articles about the same event share a story.
 
 Incremental: each new article's heaviest terms go into ``article_terms`` (term hash, seq,
-weight, day); one join per batch finds the articles indexed before it within the time
-window whose term vectors have a cosine above the threshold (vectors are L2-normalised,
-so the join's sum of products is the cosine). The window is a constant filter on ``day``,
-and rows are appended in roughly chronological order, so the scan reads only the window's
-row groups: the cost follows the window's volume, not the warehouse's size. Terms carried
-by more than ``term_max_df`` articles in the window are skipped.
+weight, day, and whether the term is among its ``retrieval_terms`` heaviest); one query
+per batch finds the articles indexed before it within the time window that share at
+least ``retrieval_min_shared`` of those heaviest terms, then computes their exact
+cosine over all terms (vectors are L2-normalised, so a join's sum of products is the
+cosine) and keeps those above the threshold. Retrieving on the heaviest terms only keeps
+the join small: an article's event names are among its heaviest terms, its incidental
+vocabulary is not. The window
+is a constant filter on ``day``, and rows are appended in roughly chronological order,
+so the scan reads only the window's row groups: the cost follows the window's volume,
+not the warehouse's size. Terms carried by more than ``term_max_df`` articles in the
+window are skipped.
 
 In batch order (chronological), an article joins the story it is most similar to (its
 strongest link to any member), or starts one. When it is strongly similar
@@ -24,8 +29,8 @@ import duckdb
 import numpy as np
 
 from presswatch.settings import StorySettings
-from warehouse.dedup import BatchArticle
-from warehouse.fingerprints import term_id, term_vector
+from warehouse.dedup import BatchArticle, epoch_us, in_list, insert_rows
+from warehouse.fingerprints import Terms, term_id, term_vector
 from warehouse.loader import stable_id
 
 
@@ -36,32 +41,36 @@ def story_id_for(article_id: str) -> str:
 def _index_terms(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
 ) -> None:
-    terms: list[int] = []
-    seqs: list[int] = []
-    weights: list[float] = []
-    days: list = []
+    vectors = []
     for b in batch:
-        title = b.title or ""
-        text = f"{title}\n{title}\n{b.body}"  # the headline names the event: count it twice
-        vector = term_vector(text, settings.top_terms, b.language)
-        terms.extend(term_id(t) for t in vector)
-        weights.extend(vector.values())
-        seqs.extend([b.seq] * len(vector))
-        days.extend([b.day] * len(vector))
-    if not terms:
+        terms = b.terms
+        if terms is None:
+            title = b.title or ""
+            found = term_vector(f"{title}\n{title}\n{b.body}", settings.top_terms, b.language)
+            terms = Terms(
+                np.array([term_id(t) for t in found], dtype=np.int64),
+                np.array(list(found.values()), dtype=np.float64),
+            )
+        vectors.append(terms)
+    sizes = np.array([len(t.ids) for t in vectors], dtype=np.int64)
+    if not sizes.sum():
         return
+    ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    days = np.array([b.day for b in batch], dtype="datetime64[D]").astype("datetime64[us]")
     con.register(
         "batch_terms",
         {
-            "term": np.array(terms, dtype=np.int64),
-            "seq": np.array(seqs, dtype=np.int32),
-            "weight": np.array(weights, dtype=np.float32),
-            "day": np.array(days, dtype="datetime64[D]").astype("datetime64[us]"),
+            "term": np.concatenate([t.ids for t in vectors]),
+            "seq": np.repeat(np.array([b.seq for b in batch], dtype=np.int32), sizes),
+            "weight": np.concatenate([t.weights for t in vectors]).astype(np.float32),
+            "day": np.repeat(days, sizes),
+            "heavy": ranks < settings.retrieval_terms,
         },
     )
     try:
         con.execute(
-            "INSERT INTO article_terms SELECT term, seq, weight, CAST(day AS DATE) FROM batch_terms"
+            "INSERT INTO article_terms "
+            "SELECT term, seq, weight, CAST(day AS DATE), heavy FROM batch_terms"
         )
     finally:
         con.unregister("batch_terms")
@@ -70,53 +79,73 @@ def _index_terms(
 def _neighbours(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
 ) -> dict[int, list[tuple[int, str, str | None, float]]]:
-    """new seq -> [(other seq, other article id, its story or None, cosine)], best first."""
+    """new seq -> [(other seq, other article id, its story or None, cosine)], best first.
+
+    Pairs are keyed ``me * 2^32 + other`` while counting shared heavy terms (one integer
+    hash key), and only the candidates' own rows are read for the exact cosine.
+    """
     low = min(b.seq for b in batch)
     high = max(b.seq for b in batch)
     window = timedelta(days=settings.window_days)
-    first_day = min(b.day for b in batch) - window
-    last_day = max(b.day for b in batch) + window
-    rows = con.execute(
-        """WITH b AS (SELECT term, seq, weight, day FROM article_terms
-                      WHERE seq BETWEEN ? AND ?),
-           w AS (SELECT term, seq, weight, day FROM article_terms
-                 WHERE day BETWEEN ? AND ? AND term IN (SELECT term FROM b)),
-           common AS (SELECT term FROM w GROUP BY term HAVING count(*) > ?),
-           pairs AS (
-             SELECT b.seq AS me, w.seq AS other, sum(b.weight * w.weight) AS cosine
-             FROM b JOIN w ON w.term = b.term AND w.seq < b.seq
-              AND w.day BETWEEN b.day - CAST(? AS INTEGER) AND b.day + CAST(? AS INTEGER)
-             WHERE b.term NOT IN (SELECT term FROM common)
-             GROUP BY b.seq, w.seq
-             HAVING sum(b.weight * w.weight) >= ?
-             QUALIFY row_number() OVER (PARTITION BY b.seq ORDER BY cosine DESC, w.seq) <= ?)
-           SELECT p.me, p.other, d.article_id, m.story_id, p.cosine
-           FROM pairs p
-           JOIN dedup_index d ON d.seq = p.other
-           LEFT JOIN story_members m ON m.article_id = d.article_id
-           ORDER BY p.me, p.cosine DESC, p.other""",
+    found = con.execute(
+        """WITH b AS (SELECT term, seq, weight, day, heavy FROM article_terms
+                      WHERE seq BETWEEN $1 AND $2),
+           wh AS (SELECT term, seq, day FROM article_terms
+                  WHERE day BETWEEN $3 AND $4 AND heavy
+                    AND term IN (SELECT term FROM b WHERE heavy)),
+           common AS (SELECT term FROM wh GROUP BY term HAVING count(*) > $5),
+           candidates AS (
+             SELECT b.seq::BIGINT * 4294967296 + wh.seq AS pair
+             FROM b JOIN wh ON wh.term = b.term AND wh.seq < b.seq
+              AND wh.day BETWEEN b.day - CAST($6 AS INTEGER) AND b.day + CAST($6 AS INTEGER)
+             WHERE b.heavy AND b.term NOT IN (SELECT term FROM common)
+             GROUP BY 1 HAVING count(*) >= $8),
+           pairs AS (SELECT pair // 4294967296 AS me, pair % 4294967296 AS other
+                     FROM candidates),
+           wc AS (SELECT term, seq, weight FROM article_terms
+                  WHERE day BETWEEN $3 AND $4 AND seq IN (SELECT other FROM pairs))
+           SELECT p.me, p.other, sum(b.weight * wc.weight) AS cosine
+           FROM pairs p JOIN b ON b.seq = p.me JOIN wc ON wc.seq = p.other AND wc.term = b.term
+           GROUP BY p.me, p.other
+           HAVING sum(b.weight * wc.weight) >= $7""",
         [
             low,
             high,
-            first_day,
-            last_day,
+            min(b.day for b in batch) - window,
+            max(b.day for b in batch) + window,
             settings.term_max_df,
             settings.window_days,
-            settings.window_days,
             settings.join_threshold,
-            settings.max_candidates,
+            settings.retrieval_min_shared,
         ],
-    ).fetchall()
-    found: dict[int, list[tuple[int, str, str | None, float]]] = {}
-    for me, other, article_id, story_id, cosine in rows:
-        found.setdefault(me, []).append((other, article_id, story_id, float(cosine)))
-    return found
+    ).fetchnumpy()
+    me, other, cosine = found["me"], found["other"], found["cosine"]
+    if not len(me):
+        return {}
+    order = np.lexsort((other, -cosine, me))
+    me, other, cosine = me[order].tolist(), other[order].tolist(), cosine[order].tolist()
+    earlier = sorted({o for o in other if o < low})
+    known = {
+        seq: (article_id, story_id)
+        for seq, article_id, story_id in con.execute(
+            f"""SELECT d.seq, d.article_id, m.story_id FROM dedup_index d
+                LEFT JOIN story_members m ON m.article_id = d.article_id
+                WHERE d.seq IN {in_list(earlier)}"""
+        ).fetchall()
+    }
+    known.update({b.seq: (b.article_id, None) for b in batch})
+    result: dict[int, list[tuple[int, str, str | None, float]]] = {}
+    for m, o, c in zip(me, other, cosine, strict=True):
+        if o in known:
+            found_list = result.setdefault(m, [])
+            if len(found_list) < settings.max_candidates:
+                found_list.append((o, known[o][0], known[o][1], c))
+    return result
 
 
 def _story_ages(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> dict[str, tuple]:
     rows = con.execute(
-        "SELECT story_id, created_at FROM stories WHERE story_id IN (SELECT unnest(?))",
-        [sorted(story_ids)],
+        f"SELECT story_id, created_at FROM stories WHERE story_id IN {in_list(story_ids)}"
     ).fetchall()
     return {r[0]: (r[1], r[0]) for r in rows}
 
@@ -126,20 +155,21 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> None:
     if not story_ids:
         return
     labels = con.execute(
-        """SELECT m.story_id,
+        f"""SELECT m.story_id,
                   arg_min(a.title, (coalesce(a.published_at, a.first_seen_at), a.article_id))
            FROM story_members m JOIN articles a ON a.article_id = m.article_id
            LEFT JOIN duplicate_links d ON d.article_id = m.article_id
            WHERE d.article_id IS NULL AND a.title IS NOT NULL
-             AND m.story_id IN (SELECT unnest(?))
-           GROUP BY m.story_id""",
-        [sorted(story_ids)],
+             AND m.story_id IN {in_list(sorted(story_ids))}
+           GROUP BY m.story_id"""
     ).fetchall()
-    now = datetime.now(UTC)
     if labels:
-        con.executemany(
-            "UPDATE stories SET label = ?, updated_at = ? WHERE story_id = ?",
-            [[label, now, story_id] for story_id, label in labels],
+        insert_rows(
+            con,
+            """UPDATE stories SET label = batch_rows.label, updated_at = $3
+               FROM batch_rows WHERE stories.story_id = batch_rows.story_id""",
+            {"story_id": [r[0] for r in labels], "label": [r[1] for r in labels]},
+            params=[datetime.now(UTC)],
         )
 
 
@@ -154,13 +184,13 @@ def assign_batch(
         return set()
     _index_terms(con, batch, settings)
     ids = [b.article_id for b in batch]
-    con.execute("DELETE FROM story_members WHERE article_id IN (SELECT unnest(?))", [ids])
+    con.execute(f"DELETE FROM story_members WHERE article_id IN {in_list(ids)}")
     neighbours = _neighbours(con, batch, settings)
     outside_canonicals = sorted(set(canonicals.values()) - set(ids))
     membership: dict[str, str] = dict(
         con.execute(
-            "SELECT article_id, story_id FROM story_members WHERE article_id IN (SELECT unnest(?))",
-            [outside_canonicals],
+            "SELECT article_id, story_id FROM story_members "
+            f"WHERE article_id IN {in_list(outside_canonicals)}"
         ).fetchall()
     )
     for found in neighbours.values():
@@ -209,24 +239,31 @@ def assign_batch(
 
     final = [(aid, resolve(story), score) for aid, story, score in members]
     if created:
-        con.executemany(
-            "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?)",
-            [[sid, label, ages[sid][0], now] for sid, label in created.items()],
+        insert_rows(
+            con,
+            "INSERT OR REPLACE INTO stories "
+            "SELECT story_id, label, make_timestamptz(created_at), $3 FROM batch_rows",
+            {"story_id": list(created), "label": list(created.values())},
+            {"created_at": epoch_us(ages[s][0] for s in created)},
+            [now],
         )
     if merged_into:
         mapping = {old: resolve(old) for old in merged_into}
-        con.execute(
-            """UPDATE story_members SET story_id = merges.new, assigned_at = $1
-               FROM (SELECT unnest($2) AS old, unnest($3) AS new) AS merges
-               WHERE story_members.story_id = merges.old""",
-            [now, list(mapping), list(mapping.values())],
+        insert_rows(
+            con,
+            """UPDATE story_members SET story_id = batch_rows.new, assigned_at = $3
+               FROM batch_rows WHERE story_members.story_id = batch_rows.old""",
+            {"old": list(mapping), "new": list(mapping.values())},
+            params=[now],
         )
-        con.execute("DELETE FROM stories WHERE story_id IN (SELECT unnest(?))", [list(mapping)])
-    # Strings travel as list parameters: DuckDB scans numpy object arrays slowly.
-    con.execute(
+        con.execute(f"DELETE FROM stories WHERE story_id IN {in_list(mapping)}")
+    insert_rows(
+        con,
         "INSERT OR REPLACE INTO story_members "
-        "SELECT unnest(?), unnest(?), unnest(?), ?",
-        [[m[0] for m in final], [m[1] for m in final], [m[2] for m in final], now],
+        "SELECT article_id, story_id, score, $3 FROM batch_rows",
+        {"article_id": [m[0] for m in final], "story_id": [m[1] for m in final]},
+        {"score": np.array([m[2] for m in final], dtype=np.float64)},
+        [now],
     )
     touched = {m[1] for m in final}
     relabel(con, touched)
@@ -235,7 +272,6 @@ def assign_batch(
 
 def story_members_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
     rows = con.execute(
-        "SELECT article_id, story_id FROM story_members WHERE article_id IN (SELECT unnest(?))",
-        [list(article_ids)],
+        f"SELECT article_id, story_id FROM story_members WHERE article_id IN {in_list(article_ids)}"
     ).fetchall()
     return dict(rows)

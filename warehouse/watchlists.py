@@ -28,6 +28,7 @@ from warehouse.query import snippet as make_snippet
 # lower() could miss them.
 _FOLDING_CHARS = r"[ßẞ\x{FB00}-\x{FB06}\x{FF01}-\x{FF5E}]"
 _BACKFILL_CHUNK = 20_000
+_LOOKUP_CHUNK = 100
 
 
 class WatchlistError(ValueError):
@@ -196,10 +197,16 @@ def match_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -
     con.execute("DELETE FROM watch_matches WHERE article_id IN (SELECT unnest(?))", [ids])
     if not watch_queries:
         return 0
-    rows = con.execute(
-        "SELECT article_id, title, body_text FROM articles WHERE article_id IN (SELECT unnest(?))",
-        [ids],
-    ).fetchall()
+    rows = []
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        # A literal IN list lets DuckDB look the rows up in the primary-key index instead
+        # of scanning every article's body.
+        rows += con.execute(
+            "SELECT article_id, title, body_text FROM articles WHERE article_id IN "
+            f"({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
     found = _match_rows(watch_queries, rows)
     _insert_matches(con, found)
     return len(found)
@@ -226,29 +233,35 @@ def backfill(
     watch_queries: Sequence[WatchQuery],
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Match ``watch_queries`` against every loaded article (caller's transaction)."""
-    counts: dict[str, int] = {}
+    """Match ``watch_queries`` against every loaded article (caller's transaction): one
+    scan for all of them, each candidate article tokenised once."""
+    counts = {wq.text: 0 for wq in watch_queries}
+    if not watch_queries:
+        return counts
+    conditions, params = [], []
     for wq in watch_queries:
-        condition, params = _prefilter(wq.query.tree)
+        condition, words = _prefilter(wq.query.tree)
+        conditions.append(condition)
+        params += words
         con.execute(
             "DELETE FROM watch_matches WHERE watchlist = ? AND query = ?", [wq.watchlist, wq.text]
         )
-        cursor = con.execute(
-            f"""SELECT article_id, title, body_text FROM (
-                    SELECT article_id, title, body_text,
-                           lower(coalesce(title, '') || ' ' || body_text) AS t
-                    FROM articles)
-                WHERE {condition} OR regexp_matches(t, '{_FOLDING_CHARS}')""",
-            params,
-        )
-        found: list[tuple[str, str, str, str]] = []
-        while chunk := cursor.fetchmany(_BACKFILL_CHUNK):
-            found.extend(_match_rows([wq], chunk))
-            if progress:
-                progress(len(chunk), len(found))
-        _insert_matches(con, found)  # after the scan: an insert would end the open result
-        total = len(found)
-        counts[wq.text] = total
+    cursor = con.execute(
+        f"""SELECT article_id, title, body_text FROM (
+                SELECT article_id, title, body_text,
+                       lower(coalesce(title, '') || ' ' || body_text) AS t
+                FROM articles)
+            WHERE ({" OR ".join(conditions)}) OR regexp_matches(t, '{_FOLDING_CHARS}')""",
+        params,
+    )
+    found: list[tuple[str, str, str, str]] = []
+    while chunk := cursor.fetchmany(_BACKFILL_CHUNK):
+        found.extend(_match_rows(watch_queries, chunk))
+        if progress:
+            progress(len(chunk), len(found))
+    _insert_matches(con, found)  # after the scan: an insert would end the open result
+    for _watchlist, text, _article, _snippet in found:
+        counts[text] += 1
     return counts
 
 

@@ -38,7 +38,8 @@ CREATE TABLE article_terms (
     term   BIGINT NOT NULL,
     seq    INTEGER NOT NULL,
     weight FLOAT NOT NULL,
-    day    DATE NOT NULL
+    day    DATE NOT NULL,
+    heavy  BOOLEAN NOT NULL                        -- among the article's retrieval terms
 );
 
 -- Key/value state of the dedup indexes (e.g. the settings the last rebuild used).

@@ -41,9 +41,9 @@ CREATE TABLE search_index_state (
 );
 
 CREATE MACRO report_articles(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                             watch := NULL) AS TABLE
+                             watch := NULL, src := 'article_overview') AS TABLE
 SELECT v.*
-FROM article_overview v
+FROM query_table(src) v
 WHERE (since IS NULL OR v.seen_or_published_at >= CAST(CAST(since AS DATE) AS TIMESTAMPTZ))
   AND (until IS NULL
        OR v.seen_or_published_at < CAST(CAST(until AS DATE) + 1 AS TIMESTAMPTZ))
@@ -57,36 +57,64 @@ WHERE (since IS NULL OR v.seen_or_published_at >= CAST(CAST(since AS DATE) AS TI
 
 -- Per story: the coverage_by_story columns, then when coverage ended, how many days it
 -- ran, its original (earliest non-copy article) and the outlets that ran copies.
+-- (Outlet names are aggregated per (story, outlet) first: far cheaper than DISTINCT.)
 CREATE MACRO report_stories(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                            watch := NULL) AS TABLE
+                            watch := NULL, src := 'article_overview') AS TABLE
+WITH v AS (
+    FROM report_articles(since := since, until := until, outlet_name := outlet_name,
+                         story := story, watch := watch, src := src)
+    WHERE story_id IS NOT NULL
+),
+per_outlet AS (
+    SELECT story_id, outlet, count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies
+    FROM v WHERE outlet IS NOT NULL GROUP BY 1, 2
+),
+names AS (
+    SELECT story_id,
+           count(*)                                                   AS outlets,
+           string_agg(outlet, ', ' ORDER BY outlet)                   AS outlet_names,
+           string_agg(outlet, ', ' ORDER BY outlet) FILTER (WHERE copies > 0) AS copied_by
+    FROM per_outlet GROUP BY 1
+),
+agg AS (
+    SELECT
+        story_id,
+        min(first_seen_at)                                     AS first_seen,
+        min(published_at)                                      AS first_published,
+        count(*)                                               AS articles,
+        count(*) FILTER (WHERE duplicate_of IS NULL)           AS distinct_articles,
+        count(*) FILTER (WHERE duplicate_of IS NOT NULL)       AS copies,
+        max(seen_or_published_at)                              AS last_seen,
+        count(DISTINCT CAST(seen_or_published_at AS DATE))     AS days_active,
+        arg_min(article_id, seen_or_published_at)
+            FILTER (WHERE duplicate_of IS NULL)                AS original_id
+    FROM v GROUP BY 1
+)
 SELECT
     s.story_id,
     s.label,
-    min(v.first_seen_at)                                   AS first_seen,
-    min(v.published_at)                                    AS first_published,
-    count(*)                                               AS articles,
-    count(*) FILTER (WHERE v.duplicate_of IS NULL)         AS distinct_articles,
-    count(*) FILTER (WHERE v.duplicate_of IS NOT NULL)     AS copies,
-    count(DISTINCT v.outlet)                               AS outlets,
-    string_agg(DISTINCT v.outlet, ', ' ORDER BY v.outlet)  AS outlet_names,
-    max(v.seen_or_published_at)                            AS last_seen,
-    count(DISTINCT CAST(v.seen_or_published_at AS DATE))   AS days_active,
-    arg_min(v.article_id, (v.seen_or_published_at, v.article_id))
-        FILTER (WHERE v.duplicate_of IS NULL)              AS original_id,
-    arg_min(v.title, (v.seen_or_published_at, v.article_id))
-        FILTER (WHERE v.duplicate_of IS NULL)              AS original_title,
-    arg_min(v.outlet, (v.seen_or_published_at, v.article_id))
-        FILTER (WHERE v.duplicate_of IS NULL)              AS original_outlet,
-    string_agg(DISTINCT v.outlet, ', ' ORDER BY v.outlet)
-        FILTER (WHERE v.duplicate_of IS NOT NULL)          AS copied_by
-FROM report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v
-JOIN stories s ON s.story_id = v.story_id
-GROUP BY s.story_id, s.label;
+    agg.first_seen,
+    agg.first_published,
+    agg.articles,
+    agg.distinct_articles,
+    agg.copies,
+    coalesce(names.outlets, 0)                                 AS outlets,
+    names.outlet_names,
+    agg.last_seen,
+    agg.days_active,
+    agg.original_id,
+    o.title                                                    AS original_title,
+    oo.name                                                    AS original_outlet,
+    names.copied_by
+FROM agg
+JOIN stories s            ON s.story_id = agg.story_id
+LEFT JOIN names           ON names.story_id = agg.story_id
+LEFT JOIN articles o      ON o.article_id = agg.original_id
+LEFT JOIN outlets oo      ON oo.outlet_id = o.outlet_id;
 
 -- Per outlet: the coverage_by_outlet columns (002 and 004's syndication counts).
 CREATE MACRO report_outlets(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                            watch := NULL) AS TABLE
+                            watch := NULL, src := 'article_overview') AS TABLE
 WITH copied AS (
     SELECT canonical_id, count(*) AS copies FROM duplicate_links GROUP BY canonical_id
 )
@@ -101,13 +129,13 @@ SELECT
     count(k.canonical_id)                              AS originals_copied,
     coalesce(sum(k.copies), 0)                         AS times_copied
 FROM report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v
+                     story := story, watch := watch, src := src) v
 LEFT JOIN copied k ON k.canonical_id = v.article_id
 GROUP BY 1;
 
 -- Per day: the coverage_by_day columns, then copies.
 CREATE MACRO report_days(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                         watch := NULL) AS TABLE
+                         watch := NULL, src := 'article_overview') AS TABLE
 SELECT
     CAST(v.seen_or_published_at AS DATE)               AS day,
     count(*)                                           AS articles,
@@ -116,12 +144,12 @@ SELECT
     count(DISTINCT v.outlet)                           AS outlets,
     count(*) FILTER (WHERE v.duplicate_of IS NOT NULL) AS copies
 FROM report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v
+                     story := story, watch := watch, src := src) v
 GROUP BY 1;
 
 -- Per story and day: how the story spread.
 CREATE MACRO report_timeline(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                             watch := NULL) AS TABLE
+                             watch := NULL, src := 'article_overview') AS TABLE
 SELECT
     v.story_id,
     CAST(v.seen_or_published_at AS DATE)               AS day,
@@ -130,13 +158,13 @@ SELECT
     count(*) FILTER (WHERE v.duplicate_of IS NOT NULL) AS copies,
     count(DISTINCT v.outlet)                           AS outlets
 FROM report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v
+                     story := story, watch := watch, src := src) v
 WHERE v.story_id IS NOT NULL
 GROUP BY 1, 2;
 
 -- Every copy (in the filtered set) with its original: where and how soon it was copied.
 CREATE MACRO report_copies(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                           watch := NULL) AS TABLE
+                           watch := NULL, src := 'article_overview') AS TABLE
 SELECT
     c.story_id,
     c.duplicate_of                                     AS original_id,
@@ -144,20 +172,21 @@ SELECT
     oo.name                                            AS original_outlet,
     coalesce(o.published_at, o.first_seen_at)          AS original_at,
     c.article_id                                       AS copy_id,
-    c.title                                            AS copy_title,
+    ca.title                                           AS copy_title,
     c.outlet                                           AS copy_outlet,
     c.seen_or_published_at                             AS copy_at,
     c.duplicate_score                                  AS score,
     round(date_diff('second', coalesce(o.published_at, o.first_seen_at),
                     c.seen_or_published_at) / 3600.0, 2) AS lag_hours
 FROM report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) c
+                     story := story, watch := watch, src := src) c
 JOIN articles o      ON o.article_id = c.duplicate_of
+JOIN articles ca     ON ca.article_id = c.article_id
 LEFT JOIN outlets oo ON oo.outlet_id = o.outlet_id;
 
 -- Watchlist mentions per day (articles matching any of the watchlist's queries).
 CREATE MACRO report_mentions(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                             watch := NULL) AS TABLE
+                             watch := NULL, src := 'article_overview') AS TABLE
 SELECT
     m.watchlist,
     CAST(v.seen_or_published_at AS DATE)               AS day,
@@ -165,17 +194,17 @@ SELECT
     count(DISTINCT m.article_id) FILTER (WHERE v.duplicate_of IS NULL) AS distinct_articles
 FROM watch_matches m
 JOIN report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v ON v.article_id = m.article_id
+                     story := story, watch := watch, src := src) v ON v.article_id = m.article_id
 GROUP BY 1, 2;
 
 -- Every watchlist match with the article's title, outlet, date, story and snippet.
 CREATE MACRO report_matches(since := NULL, until := NULL, outlet_name := NULL, story := NULL,
-                            watch := NULL) AS TABLE
+                            watch := NULL, src := 'article_overview') AS TABLE
 SELECT
     m.watchlist,
     m.query,
     v.article_id,
-    v.title,
+    a.title,
     v.outlet,
     v.seen_or_published_at                             AS published_or_seen,
     v.story_id,
@@ -183,7 +212,8 @@ SELECT
     m.snippet
 FROM watch_matches m
 JOIN report_articles(since := since, until := until, outlet_name := outlet_name,
-                     story := story, watch := watch) v ON v.article_id = m.article_id;
+                     story := story, watch := watch, src := src) v ON v.article_id = m.article_id
+JOIN articles a ON a.article_id = m.article_id;
 
 -- Unfiltered views of the new reports, for the duckdb CLI.
 CREATE VIEW story_timeline AS SELECT * FROM report_timeline();
