@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -47,6 +48,14 @@ FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
 # for a longer pause than this; a longer Retry-After becomes the feed's next poll time.
 MAX_IN_RUN_RETRY_AFTER = 10.0
+# Pages extracted at the same time in this process; fetching stays concurrent. Extraction
+# is CPU-bound Python, and every page batch runs at once (Prefect's thread pool is
+# unbounded), each in up to ``global_concurrency`` threads: unbounded, hundreds of
+# extractions competed for the GIL, the flow used 1.8x the CPU of a plain one-thread loop
+# on 793 pages and once died in native code (free(): invalid pointer). One at a time: 1.2x
+# (two: 1.65x, the threads only trade the GIL). See bench/feed_benchmark.py.
+EXTRACTION_CONCURRENCY = 1
+_extraction_slots = threading.BoundedSemaphore(EXTRACTION_CONCURRENCY)
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,8 @@ def _process_item(
             language=item.language,
             outlet=item.outlet,
         )
-        article = extract_html(result.body, url=result.final_url, hints=hints)
+        with _extraction_slots:
+            article = extract_html(result.body, url=result.final_url, hints=hints)
     except (FetchError, ExtractionError) as error:
         status = getattr(error, "status", None)
         entry = _log_entry(

@@ -258,3 +258,31 @@ def test_boilerplate_in_many_articles_becomes_a_frequent_anchor(db_path: Path) -
         dedupe_articles(con, result.changed, settings)
     assert con.execute("SELECT count(*) FROM frequent_anchors").fetchone()[0] >= 1
     assert links(con) == set()
+
+
+def test_the_in_memory_anchor_index_finds_what_the_sql_join_finds(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse import anchor_cache
+
+    ctx = _context(8)
+    body = paragraphs(ORIGINAL)[:12]
+    items = {"original": article("\n\n".join(body), published=date(2025, 1, 1))}
+    for k, name in enumerate(sorted(synth.COPY_TRANSFORMS)):
+        draft = synth.COPY_TRANSFORMS[name](synth.Draft("T", list(body)), ctx)
+        items[name] = article("\n\n".join(draft.paragraphs), published=date(2025, 1, 2 + k))
+    items["unrelated"] = article(main_content(OTHER), published=date(2025, 1, 3))
+
+    con = fresh_db(db_path)  # batches after the first use the in-memory copy
+    cached = load_and_dedupe(con, items)
+    monkeypatch.setattr(anchor_cache, "_BATCHES_BEFORE_CACHING", 10**9)
+    other = fresh_db(tmp_path / "join-only.duckdb")
+    joined = load_and_dedupe(other, items)
+    assert anchor_cache._caches  # the first warehouse did build its copy
+
+    def named(c, ids):
+        ref = {v: k for k, v in ids.items()}
+        return {(ref[a], ref[b]) for a, b in links(c)}
+
+    assert named(con, cached) == named(other, joined)
+    assert len(named(con, cached)) == len(synth.COPY_TRANSFORMS)

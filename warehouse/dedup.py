@@ -3,9 +3,10 @@
 Incremental by construction: only the articles of the current batch are fingerprinted.
 Candidates come from one join of the batch's distinct sentence anchors against
 ``shingle_index`` (one row per evidence sentence of every loaded article, compact integer
-columns), expanded in numpy; only the best candidate of each copy group is scored. Anchors
-found in more than ``anchor_max_df`` articles are boilerplate: recorded in
-``frequent_anchors`` and ignored from then on.
+columns; a process deduplicating many batches keeps it in memory instead, see
+``warehouse/anchor_cache.py``), expanded in numpy; only the best candidate of each copy
+group is scored. Anchors found in more than ``anchor_max_df`` articles are boilerplate:
+recorded in ``frequent_anchors`` and ignored from then on.
 
 Every group of copies has one canonical: the earliest published article (first seen when
 dates are missing; article id breaks ties). When a newly loaded article turns out to be
@@ -22,6 +23,7 @@ import duckdb
 import numpy as np
 
 from presswatch.settings import DedupSettings
+from warehouse import anchor_cache
 from warehouse.fingerprints import CopyFingerprint, Terms, copy_fingerprint, copy_score
 
 METHOD = "sentence-anchors-v2"
@@ -185,16 +187,21 @@ def _candidates(
     are candidates, so each pair is examined once whatever the batching.
     """
     distinct = np.unique(anchors)
-    con.register("batch_anchors", {"anchor": distinct})
-    try:
-        found = con.execute(
-            """SELECT i.anchor, i.seq FROM shingle_index i
-               JOIN batch_anchors b ON b.anchor = i.anchor"""
-        ).fetchnumpy()
-    finally:
-        con.unregister("batch_anchors")
-    post_anchor = np.concatenate([found["anchor"].astype(np.int32), anchors])
-    post_seq = np.concatenate([found["seq"].astype(np.int64), seqs.astype(np.int64)])
+    cache = anchor_cache.cache_for(con)
+    if cache is not None:
+        found_anchor, found_seq = cache.lookup(distinct)
+    else:
+        con.register("batch_anchors", {"anchor": distinct})
+        try:
+            found = con.execute(
+                """SELECT i.anchor, i.seq FROM shingle_index i
+                   JOIN batch_anchors b ON b.anchor = i.anchor"""
+            ).fetchnumpy()
+        finally:
+            con.unregister("batch_anchors")
+        found_anchor, found_seq = found["anchor"], found["seq"]
+    post_anchor = np.concatenate([found_anchor.astype(np.int32), anchors])
+    post_seq = np.concatenate([found_seq.astype(np.int64), seqs.astype(np.int64)])
     order = np.lexsort((post_seq, post_anchor))
     post_anchor, post_seq = post_anchor[order], post_seq[order]
     # Boilerplate: anchors in too many articles are dropped (and remembered).

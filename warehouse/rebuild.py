@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from presswatch.settings import Settings
+from warehouse import anchor_cache
 from warehouse.db import transaction
 from warehouse.pipeline import dedupe_batch
 
@@ -84,6 +85,7 @@ def rebuild(
     with transaction(con):
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
+        anchor_cache.new_epoch(con)  # every process's in-memory anchor index is stale
         for start in range(0, len(ids), batch_size):
             dedupe_batch(con, ids[start : start + batch_size], settings)
             batches += 1
