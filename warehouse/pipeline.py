@@ -19,6 +19,7 @@ from warehouse.dedup import (
 )
 from warehouse.fingerprints import analyse
 from warehouse.stories import assign_batch
+from warehouse.summaries import refresh as refresh_summaries
 from warehouse.watchlists import match_articles
 
 
@@ -57,9 +58,10 @@ def dedupe_articles(
 
     Only ``article_ids`` are fingerprinted; they are checked against everything already
     indexed (and against each other), in chronological order. The same transaction
-    matches them against the watchlists.
+    matches them against the watchlists and refreshes the coverage summaries.
     """
     with transaction(con):
         result = dedupe_batch(con, article_ids, settings)
         match_articles(con, article_ids)
+        refresh_summaries(con)
     return result

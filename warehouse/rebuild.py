@@ -21,6 +21,7 @@ from presswatch.settings import Settings
 from warehouse import anchor_cache
 from warehouse.db import transaction
 from warehouse.pipeline import dedupe_batch
+from warehouse.summaries import refresh as refresh_summaries
 
 DERIVED_TABLES = (
     "duplicate_links",
@@ -89,6 +90,7 @@ def rebuild(
         for start in range(0, len(ids), batch_size):
             dedupe_batch(con, ids[start : start + batch_size], settings)
             batches += 1
+        refresh_summaries(con)
         con.execute(
             "INSERT OR REPLACE INTO dedup_state VALUES ('rebuilt_at', ?), ('settings', ?)",
             [

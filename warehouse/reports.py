@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse import summaries
+
 REPORT_VIEWS = ("coverage_by_story", "coverage_by_outlet", "coverage_by_day")
 
 # Version of the documented JSON/CSV schema of ``presswatch report coverage`` (README).
@@ -206,10 +208,13 @@ _SCOPE_COLUMNS = (
 )
 
 
-def build_scope(con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None) -> str:
+def build_scope(
+    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, source: str | None = None
+) -> str:
     """Materialise the filtered articles (without their bodies) in a temporary table, so
-    a whole report joins article_overview once instead of once per section."""
-    call, params = (filters or ReportFilter()).macro_call("report_articles")
+    a whole report joins article_overview (or ``source``, a table or view with its
+    columns, e.g. the coverage summaries' facts) once instead of once per section."""
+    call, params = (filters or ReportFilter()).macro_call("report_articles", source)
     con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}")
     con.execute(f"CREATE TEMP TABLE {SCOPE_TABLE} AS SELECT {_SCOPE_COLUMNS} FROM {call}", params)
     return SCOPE_TABLE
@@ -329,40 +334,40 @@ def coverage_report(
     matches_per_watchlist: int | None = None,
     copies_per_story: int | None = None,
     progress: Callable[[str], None] | None = None,
+    use_summaries: bool = True,
 ) -> dict[str, Any]:
     """The whole coverage report (the documented JSON schema).
 
     ``limit`` keeps the N biggest stories (their timeline and copies follow);
     ``matches_per_watchlist`` keeps each watchlist's N most recent matches;
     ``copies_per_story`` each story's N earliest copies (0: none).
+    While the coverage summaries are fresh (``warehouse.summaries``), an unfiltered
+    report reads them and a filtered one reads their per-article facts; else (or with
+    ``use_summaries=False``) everything is computed from the core tables.
     """
     filters = filters or ReportFilter()
     step = progress or (lambda _name: None)
     step("selecting articles")
-    src = build_scope(con, filters)
-    step("stories")
-    story_src = build_top_scope(con, src, limit) if limit else src
-    stories = report_section(con, "stories", src=story_src)
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for name in ("outlets", "days", "timeline", "copies", "mentions"):
-        step(name)
-        if name == "copies" and copies_per_story == 0:
-            sections[name] = []
-            continue
-        per_story = copies_per_story if name == "copies" else None
-        section_src = story_src if name in ("timeline", "copies") else src
-        sections[name] = report_section(con, name, src=section_src, per_story=per_story)
+    fresh = use_summaries and summaries.is_fresh(con)
+    if fresh and not filters.active:
+        sections = _summary_sections(con, limit, copies_per_story, step)
+        src = _watch_scope(con)
+    else:
+        src = build_scope(con, filters, summaries.FACTS_VIEW if fresh else None)
+        sections = _live_sections(con, src, limit, copies_per_story, step)
     days = sections["days"]
     totals = {  # the report_totals keys, from the sections already computed
         "articles": sum(d["articles"] for d in days),
         "distinct_articles": sum(d["distinct_articles"] for d in days),
-        "stories": con.execute(f"SELECT count(DISTINCT story_id) FROM {src}").fetchone()[0],
+        "stories": sections.pop("story_count"),
         "outlets": sum(1 for o in sections["outlets"] if o["outlet"] != "(unknown)"),
         "copies": sum(d["copies"] for d in days),
         "days": len(days),
         "first_day": days[0]["day"] if days else None,
         "last_day": days[-1]["day"] if days else None,
     }
+    step("mentions")
+    mentions = report_section(con, "mentions", src=src)
     step("watchlists")
     watch = watchlist_summary(con, src=src)
     step("matches")
@@ -375,12 +380,107 @@ def coverage_report(
         "generated_at": datetime.now(UTC),
         "filters": filters.as_dict(),
         "totals": totals,
-        "stories": stories,
+        "stories": sections["stories"],
         "outlets": sections["outlets"],
         "days": sections["days"],
         "timeline": sections["timeline"],
         "copies": sections["copies"],
         "watchlists": watch,
-        "mentions": sections["mentions"],
+        "mentions": mentions,
         "matches": matches,
     }
+
+
+def _live_sections(
+    con: duckdb.DuckDBPyConnection,
+    src: str,
+    limit: int | None,
+    copies_per_story: int | None,
+    step: Callable[[str], None],
+) -> dict[str, Any]:
+    """Story, outlet, day, timeline and copy sections aggregated from the articles of
+    ``src`` (a scope table, see ``build_scope``)."""
+    step("stories")
+    story_src = build_top_scope(con, src, limit) if limit else src
+    sections: dict[str, Any] = {"stories": report_section(con, "stories", src=story_src)}
+    for name in ("outlets", "days", "timeline", "copies"):
+        step(name)
+        if name == "copies" and copies_per_story == 0:
+            sections[name] = []
+            continue
+        per_story = copies_per_story if name == "copies" else None
+        section_src = story_src if name in ("timeline", "copies") else src
+        sections[name] = report_section(con, name, src=section_src, per_story=per_story)
+    sections["story_count"] = con.execute(f"SELECT count(DISTINCT story_id) FROM {src}").fetchone()[
+        0
+    ]
+    return sections
+
+
+# The stories section from coverage_story_summary: report_stories' columns, in its order.
+_SUMMARY_STORIES = """
+    WITH top AS (
+        SELECT * FROM coverage_story_summary
+        ORDER BY articles DESC, first_seen, story_id {limit})
+    SELECT top.story_id, s.label, top.first_seen, top.first_published, top.articles,
+           top.distinct_articles, top.copies, top.outlets, top.outlet_names, top.last_seen,
+           top.days_active, top.original_id, o.title AS original_title,
+           oo.name AS original_outlet, top.copied_by
+    FROM top
+    JOIN stories s       ON s.story_id = top.story_id
+    LEFT JOIN articles o ON o.article_id = top.original_id
+    LEFT JOIN outlets oo ON oo.outlet_id = o.outlet_id
+    ORDER BY top.articles DESC, top.first_seen, top.story_id"""
+
+
+def _summary_sections(
+    con: duckdb.DuckDBPyConnection,
+    limit: int | None,
+    copies_per_story: int | None,
+    step: Callable[[str], None],
+) -> dict[str, Any]:
+    """The sections of an unfiltered report, read from the coverage summaries."""
+    step("stories")
+    top = f"LIMIT {int(limit)}" if limit else ""
+    stories = _rows(con, _SUMMARY_STORIES.format(limit=top))
+    ids = [s["story_id"] for s in stories]
+    only = " WHERE story_id IN (SELECT unnest(?))" if limit else ""
+    params = [ids] if limit else []
+    step("outlets")
+    outlets = _rows(con, f"FROM coverage_outlet_summary ORDER BY {_SECTION_ORDER['outlets']}")
+    step("days")
+    days = _rows(con, f"FROM coverage_day_summary ORDER BY {_SECTION_ORDER['days']}")
+    step("timeline")
+    timeline = _rows(
+        con, f"FROM coverage_story_days{only} ORDER BY {_SECTION_ORDER['timeline']}", params
+    )
+    step("copies")
+    copies: list[dict[str, Any]] = []
+    if copies_per_story != 0:
+        con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}_top")
+        con.execute(
+            f"CREATE TEMP TABLE {SCOPE_TABLE}_top AS SELECT {_SCOPE_COLUMNS} "
+            f"FROM {summaries.FACTS_VIEW}{only or ' WHERE story_id IS NOT NULL'}",
+            params,
+        )
+        copies = report_section(con, "copies", src=f"{SCOPE_TABLE}_top", per_story=copies_per_story)
+    count = con.execute("SELECT count(*) FROM coverage_story_summary").fetchone()[0]
+    return {
+        "stories": stories,
+        "outlets": outlets,
+        "days": days,
+        "timeline": timeline,
+        "copies": copies,
+        "story_count": count,
+    }
+
+
+def _watch_scope(con: duckdb.DuckDBPyConnection) -> str:
+    """The scope table of the watchlist sections of an unfiltered report: the facts of
+    the matched articles only (the other articles cannot appear in those sections)."""
+    con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}")
+    con.execute(
+        f"CREATE TEMP TABLE {SCOPE_TABLE} AS SELECT {_SCOPE_COLUMNS} FROM {summaries.FACTS_VIEW} "
+        "WHERE article_id IN (SELECT article_id FROM watch_matches)"
+    )
+    return SCOPE_TABLE
