@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,16 +23,19 @@ from pathlib import Path
 import httpx
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import task_run
 
 from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
-from extractors.models import ExtractionError
+from extractors.models import ExtractedArticle, ExtractionError
 from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
+from flows.task_runner import extraction_runner
 from presswatch.settings import (
     ALLOWED_HOSTS_ENV,
     FetchSettings,
+    TaskRunnerSettings,
     resolve_db_path,
     resolve_feeds_path,
 )
@@ -48,14 +51,13 @@ FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
 # for a longer pause than this; a longer Retry-After becomes the feed's next poll time.
 MAX_IN_RUN_RETRY_AFTER = 10.0
-# Pages extracted at the same time in this process; fetching stays concurrent. Extraction
-# is CPU-bound Python, and every page batch runs at once (Prefect's thread pool is
-# unbounded), each in up to ``global_concurrency`` threads: unbounded, hundreds of
-# extractions competed for the GIL, the flow used 1.8x the CPU of a plain one-thread loop
-# on 793 pages and once died in native code (free(): invalid pointer). One at a time: 1.2x
-# (two: 1.65x, the threads only trade the GIL). See bench/feed_benchmark.py.
-EXTRACTION_CONCURRENCY = 1
-_extraction_slots = threading.BoundedSemaphore(EXTRACTION_CONCURRENCY)
+# Page batches fetched, being extracted or waiting to be loaded at once: enough to keep
+# every extraction worker busy while the next batches download, few enough that memory
+# does not grow with the number of pages due. Extraction runs where ``flows.task_runner``
+# puts it: one batch at a time in this process by default (threads only trade the GIL:
+# unbounded threaded extraction used 1.8x the CPU of a plain loop and once died in native
+# code), or in parallel in worker processes or on Dask. See README "Scaling out".
+FETCH_AHEAD_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -246,42 +248,116 @@ def _log_parsed(state: feed_store.FeedState, parsed: ParsedFeed, new_items: int)
 # --- pages -------------------------------------------------------------------------------
 
 
-def _process_item(
-    item: feed_store.PendingItem,
-    policy: FetchPolicy,
-    throttle: HostThrottle,
-    client: httpx.Client,
-) -> tuple[feed_store.ItemOutcome, dict | None]:
-    """Fetch and extract one page; fall back to the feed's own text when that fails."""
+@dataclass(frozen=True)
+class FetchedPage:
+    """The network half of one item: the page, or why there is none."""
+
+    item: feed_store.PendingItem
+    result: FetchResult | None = None
+    error: FetchError | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True)
+class PageToExtract:
+    """What extraction needs of a fetched page: its bytes, its URL and the feed's hints."""
+
+    body: bytes
+    url: str
+    hints: FeedHints
+
+
+@dataclass(frozen=True)
+class ExtractionFailure:
+    """An ``ExtractionError`` as a plain record (the exception does not survive pickling)."""
+
+    reason: str
+    detail: str
+
+
+def _fetch_one(
+    item: feed_store.PendingItem, policy: FetchPolicy, throttle: HostThrottle, client: httpx.Client
+) -> FetchedPage:
     if not item.url:
-        return _fallback(item, "no_url", "the item has no link"), None
+        return FetchedPage(item)
     started = time.monotonic()
     try:
         with throttle.slot(item.url):
             result = fetch(item.url, policy=policy, client=client)
-        hints = FeedHints(
-            title=item.title,
-            author=item.author,
-            published_at=item.published_at,
-            language=item.language,
-            outlet=item.outlet,
-        )
-        with _extraction_slots:
-            article = extract_html(result.body, url=result.final_url, hints=hints)
-    except (FetchError, ExtractionError) as error:
-        status = getattr(error, "status", None)
+    except FetchError as error:
+        return FetchedPage(item, error=error, elapsed_ms=_ms_since(started))
+    return FetchedPage(item, result=result, elapsed_ms=_ms_since(started))
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+@task(name="fetch-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def fetch_pages(
+    items: list[feed_store.PendingItem], policy: FetchPolicy, settings: FetchSettings
+) -> list[FetchedPage]:
+    """Fetch a batch of pages concurrently, within the politeness limits (shared by every
+    batch of this process)."""
+    throttle = _throttle(
+        settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
+    )
+    with (
+        httpx.Client() as client,
+        ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
+    ):
+        return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client), items))
+
+
+@task(name="extract-pages", cache_policy=NO_CACHE)
+def extract_pages(pages: list[PageToExtract]) -> list[ExtractedArticle | ExtractionFailure]:
+    """Extract a batch of pages: a pure function of the bytes, run wherever the flow's
+    extraction runner puts it (this process, a process pool, a Dask worker)."""
+    extracted: list[ExtractedArticle | ExtractionFailure] = []
+    for page in pages:
+        try:
+            extracted.append(extract_html(page.body, url=page.url, hints=page.hints))
+        except ExtractionError as error:
+            extracted.append(ExtractionFailure(error.reason, error.detail))
+    return extracted
+
+
+def _to_extract(page: FetchedPage) -> PageToExtract:
+    item = page.item
+    assert page.result is not None
+    hints = FeedHints(
+        title=item.title,
+        author=item.author,
+        published_at=item.published_at,
+        language=item.language,
+        outlet=item.outlet,
+    )
+    return PageToExtract(page.result.body, page.result.final_url, hints)
+
+
+def _outcome(
+    page: FetchedPage, extracted: ExtractedArticle | ExtractionFailure | None
+) -> tuple[feed_store.ItemOutcome, dict | None]:
+    """The item's outcome and its fetch log entry; the feed's own text when the page failed."""
+    item = page.item
+    if not item.url:
+        return _fallback(item, "no_url", "the item has no link"), None
+    failure = page.error if page.error is not None else extracted
+    if isinstance(failure, FetchError | ExtractionFailure):
         entry = _log_entry(
             "page",
             item.url,
-            "refused" if error.reason.startswith("blocked") else "error",
-            status=status,
-            reason=error.reason,
-            detail=error.detail,
-            retryable=getattr(error, "retryable", False),
-            elapsed_ms=int((time.monotonic() - started) * 1000),
+            "refused" if failure.reason.startswith("blocked") else "error",
+            status=getattr(failure, "status", None),
+            reason=failure.reason,
+            detail=failure.detail,
+            retryable=getattr(failure, "retryable", False),
+            elapsed_ms=page.elapsed_ms,
         )
-        return _fallback(item, error.reason, error.detail), entry
-    article = replace(article, url=item.url, outlet=item.outlet or article.outlet)
+        return _fallback(item, failure.reason, failure.detail), entry
+    result = page.result
+    assert result is not None and isinstance(extracted, ExtractedArticle)
+    article = replace(extracted, url=item.url, outlet=item.outlet or extracted.outlet)
     entry = _log_entry(
         "page",
         item.url,
@@ -303,19 +379,12 @@ def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_st
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 
 
-@task(name="fetch-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def fetch_pages(
-    items: list[feed_store.PendingItem], policy: FetchPolicy, settings: FetchSettings
+def page_batch(
+    fetched: list[FetchedPage], extracted: list[ExtractedArticle | ExtractionFailure]
 ) -> PageBatch:
-    """Fetch and extract a batch of pages concurrently, within the politeness limits."""
-    throttle = _throttle(
-        settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
-    )
-    with (
-        httpx.Client() as client,
-        ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
-    ):
-        results = list(pool.map(lambda i: _process_item(i, policy, throttle, client), items))
+    """Pair the fetched pages with their extractions (in order, fetched pages only)."""
+    remaining = iter(extracted)
+    results = [_outcome(p, next(remaining) if p.result is not None else None) for p in fetched]
     return PageBatch([o for o, _ in results], [e for _, e in results if e is not None])
 
 
@@ -346,6 +415,49 @@ def load_batch(
 
 def _batches(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _fetch_extract_load(
+    db_path: Path,
+    run_id: str,
+    pending: list[feed_store.PendingItem],
+    policy: FetchPolicy,
+    settings: FetchSettings,
+) -> tuple[loader.LoadResult, int]:
+    """Fetch (threads here), extract (the extraction runner), load (here, in order), with a
+    bounded number of batches in flight so memory stays flat however many pages are due.
+
+    Returns what was loaded and the number of pages that fell back or failed.
+    """
+    runner_settings = TaskRunnerSettings.from_env()
+    todo = deque(_batches(pending, settings.page_batch_size))
+    window = FETCH_AHEAD_PER_WORKER * runner_settings.resolved_workers + 2
+    fetching: deque[PrefectFuture[list[FetchedPage]]] = deque()
+    extracting: deque[tuple[list[FetchedPage], PrefectFuture]] = deque()
+    loaded = loader.LoadResult()
+    page_errors = 0
+    with extraction_runner(len(todo), runner_settings) as runner:
+        while todo or fetching or extracting:
+            while todo and len(fetching) + len(extracting) < window:
+                fetching.append(fetch_pages.submit(todo.popleft(), policy, settings))
+            if fetching:  # the oldest fetched batch goes to extraction
+                fetched = fetching.popleft().result()
+                pages = [_to_extract(p) for p in fetched if p.result is not None]
+                extracting.append((fetched, runner.submit(extract_pages, {"pages": pages})))
+            # Load extracted batches oldest first; wait for one only when nothing else can
+            # move: no batch is being fetched and the window is full or nothing is left.
+            while extracting and (
+                extracting[0][1].wrapped_future.done()
+                or (not fetching and (not todo or len(extracting) >= window))
+            ):
+                fetched, future = extracting.popleft()
+                batch = page_batch(fetched, future.result())
+                page_errors += sum(o.reason is not None for o in batch.outcomes)
+                result = load_batch(db_path, run_id, batch, settings)
+                loaded.added += result.added
+                loaded.updated += result.updated
+                loaded.unchanged += result.unchanged
+    return loaded, page_errors
 
 
 # --- flow --------------------------------------------------------------------------------
@@ -380,20 +492,7 @@ def ingest_feeds(
             feed_store.mark_already_loaded(con)
             pending = feed_store.items_to_fetch(con, datetime.now(UTC))
         logger.info("%d page(s) to fetch", len(pending))
-        batches = fetch_pages.map(
-            _batches(pending, settings.page_batch_size),
-            policy=unmapped(policy),
-            settings=unmapped(settings),
-        )
-        loaded = loader.LoadResult()
-        page_errors = 0
-        for future in batches:
-            batch = future.result()
-            page_errors += sum(o.reason is not None for o in batch.outcomes)
-            result = load_batch(db_path, run_id, batch, settings)
-            loaded.added += result.added
-            loaded.updated += result.updated
-            loaded.unchanged += result.unchanged
+        loaded, page_errors = _fetch_extract_load(db_path, run_id, pending, policy, settings)
         links, stories = dedupe(db_path)
         totals = coverage_report(db_path, "presswatch-feed-coverage")
         counts = loader.RunCounts(

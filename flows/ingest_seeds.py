@@ -10,13 +10,16 @@ from prefect import flow, get_run_logger, task
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
 from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
+from flows.task_runner import extraction_runner
 from presswatch.settings import resolve_db_path
-from sources.seeds import SeedFile, discover_seed_files
+from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
 from warehouse import loader
 from warehouse.db import connection
 
 # A seed file above this size is refused before reading it whole.
 MAX_SEED_BYTES = 5_000_000
+# Seed files per extraction task.
+EXTRACT_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -32,31 +35,62 @@ def discover(folder: Path) -> list[SeedFile]:
     return files
 
 
-def _extract_one(seed: SeedFile) -> loader.ArticleInput | loader.FailedInput:
+@dataclass(frozen=True)
+class SeedBytes:
+    """A seed file read by the flow: extraction needs no access to the folder, so it can
+    run on another machine."""
+
+    name: str
+    raw: bytes
+    metadata: SeedMetadata
+
+
+def read_seed(seed: SeedFile) -> SeedBytes | loader.FailedInput:
     try:
         size = seed.path.stat().st_size
         if size > MAX_SEED_BYTES:
-            raise ExtractionError("too_large", f"{size} bytes > {MAX_SEED_BYTES}")
-        raw = seed.path.read_bytes()
-        article = extract_seed(seed.name, raw, seed.metadata)
-    except ExtractionError as exc:
-        return loader.FailedInput(seed.name, "extract", exc.reason, exc.detail)
+            return loader.FailedInput(
+                seed.name, "extract", "too_large", f"{size} bytes > {MAX_SEED_BYTES}"
+            )
+        return SeedBytes(seed.name, seed.path.read_bytes(), seed.metadata)
     except OSError as exc:
         return loader.FailedInput(seed.name, "read", "unreadable", str(exc))
-    return loader.ArticleInput(source_ref=seed.name, article=article)
 
 
 @task(name="extract")
-def extract(files: list[SeedFile]) -> ExtractedSeeds:
-    logger = get_run_logger()
-    articles, failures = [], []
-    for seed in files:
-        outcome = _extract_one(seed)
-        if isinstance(outcome, loader.FailedInput):
-            logger.warning("extract: %s refused (%s) %s", seed.name, outcome.reason, outcome.detail)
-            failures.append(outcome)
+def extract(seeds: list[SeedBytes]) -> list[loader.ArticleInput | loader.FailedInput]:
+    """Extract a batch of seed files: a pure function of their bytes, run wherever the
+    flow's extraction runner puts it."""
+    extracted: list[loader.ArticleInput | loader.FailedInput] = []
+    for seed in seeds:
+        try:
+            article = extract_seed(seed.name, seed.raw, seed.metadata)
+        except ExtractionError as exc:
+            extracted.append(loader.FailedInput(seed.name, "extract", exc.reason, exc.detail))
         else:
-            articles.append(outcome)
+            extracted.append(loader.ArticleInput(source_ref=seed.name, article=article))
+    return extracted
+
+
+def extract_all(files: list[SeedFile]) -> ExtractedSeeds:
+    """Read every file here, extract them in batches on the extraction runner."""
+    logger = get_run_logger()
+    outcomes: list[loader.ArticleInput | loader.FailedInput] = []
+    readable: list[SeedBytes] = []
+    for seed in files:
+        read = read_seed(seed)
+        (outcomes if isinstance(read, loader.FailedInput) else readable).append(read)
+    batches = [readable[i : i + EXTRACT_BATCH] for i in range(0, len(readable), EXTRACT_BATCH)]
+    with extraction_runner(len(batches)) as runner:
+        futures = [runner.submit(extract, {"seeds": batch}) for batch in batches]
+        for future in futures:
+            outcomes += future.result()
+    articles = [o for o in outcomes if isinstance(o, loader.ArticleInput)]
+    failures = [o for o in outcomes if isinstance(o, loader.FailedInput)]
+    for failure in failures:
+        logger.warning(
+            "extract: %s refused (%s) %s", failure.item_ref, failure.reason, failure.detail
+        )
     logger.info("extract: %d article(s), %d failure(s)", len(articles), len(failures))
     return ExtractedSeeds(articles, failures)
 
@@ -85,7 +119,7 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
     db_path = resolve_db_path(db)
     with warehouse_run(db_path, "ingest_seeds", str(folder)) as run_id:
         files = discover(folder)
-        extracted = extract(files)
+        extracted = extract_all(files)
         loaded = load(db_path, folder, run_id, extracted)
         links, stories = dedupe(db_path)
         totals = coverage_report(db_path, "presswatch-seed-coverage")

@@ -15,7 +15,12 @@ DB_PATH_ENV = "PRESSWATCH_DB"
 
 
 def resolve_db_path(cli_value: str | Path | None = None) -> Path:
-    """``--db`` wins over ``PRESSWATCH_DB``, which wins over ``warehouse/presswatch.duckdb``."""
+    """``--db`` wins over ``PRESSWATCH_DB``, which wins over ``warehouse/presswatch.duckdb``.
+
+    A value ``ducklake:sqlite:/path/catalog.sqlite`` or ``ducklake:postgres:dbname=..
+    host=..`` names a DuckLake warehouse instead of a DuckDB file; its data files go to
+    ``PRESSWATCH_DATA_PATH`` (see ``warehouse/ducklake.py``). It travels as a ``Path`` like
+    a file name; ``warehouse.db`` tells the two apart."""
     if cli_value:
         return Path(cli_value)
     env_value = os.environ.get(DB_PATH_ENV)
@@ -159,6 +164,50 @@ class FetchSettings:
             ),
             host_delay=_env_float("PRESSWATCH_HOST_DELAY", defaults.host_delay),
             retry_base_seconds=_env_float("PRESSWATCH_RETRY_BASE", defaults.retry_base_seconds),
+        )
+
+
+TASK_RUNNER_ENV = "PRESSWATCH_TASK_RUNNER"
+DASK_ADDRESS_ENV = "PRESSWATCH_DASK_ADDRESS"
+WORKERS_ENV = "PRESSWATCH_WORKERS"
+
+
+@dataclass(frozen=True)
+class TaskRunnerSettings:
+    """Where the CPU-heavy steps (HTML and seed extraction) run.
+
+    ``PRESSWATCH_TASK_RUNNER``: ``local`` (default) runs them in a pool of processes on this
+    machine; ``dask`` submits them to a Dask cluster through prefect-dask: the scheduler at
+    ``PRESSWATCH_DASK_ADDRESS`` (``tcp://host:8786``) when set, else a temporary local
+    cluster of ``workers`` processes. ``PRESSWATCH_WORKERS``: processes (local pool or
+    temporary cluster); default: one per core. Fetching, DuckDB writes, dedupe and reports
+    stay in the flow's process either way (one writer).
+    """
+
+    kind: str = "local"
+    workers: int = 0  # 0: one per core
+    dask_address: str | None = None
+    # A flow run with fewer extraction batches than this extracts in its own process:
+    # starting worker processes costs ~2-5 s, more than a handful of pages takes (``make
+    # demo``'s seeds are one batch).
+    min_batches_for_processes: int = 2
+
+    @property
+    def resolved_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    @classmethod
+    def from_env(cls) -> TaskRunnerSettings:
+        kind = (os.environ.get(TASK_RUNNER_ENV) or "local").strip().lower()
+        if kind not in ("local", "dask"):
+            raise ValueError(f"{TASK_RUNNER_ENV} must be 'local' or 'dask', not {kind!r}")
+        workers = os.environ.get(WORKERS_ENV, "").strip()
+        if workers and (not workers.isdigit() or int(workers) < 1):
+            raise ValueError(f"{WORKERS_ENV} must be a positive integer, not {workers!r}")
+        return cls(
+            kind=kind,
+            workers=int(workers) if workers else 0,
+            dask_address=os.environ.get(DASK_ADDRESS_ENV, "").strip() or None,
         )
 
 
