@@ -9,17 +9,19 @@ from rich.console import Console
 
 from presswatch import output
 from presswatch.settings import Settings, resolve_db_path
-from warehouse import loader
 from warehouse.db import WarehouseError, connection
 from warehouse.locking import writer_lock
-from warehouse.pipeline import dedupe_articles
-from warehouse.rebuild import rebuild
 from warehouse.snapshot import refresh_snapshot
 
 BATCH = 2000  # articles per dedupe transaction when finishing a large backlog
 
 
 def cmd_dedupe(args: argparse.Namespace, console: Console) -> int:
+    # Imported here: they load numpy and wordfreq, which the other commands do not need.
+    from warehouse import loader
+    from warehouse.pipeline import dedupe_articles
+    from warehouse.rebuild import rebuild
+
     db_path = resolve_db_path(args.db)
     if not db_path.exists():
         raise WarehouseError(f"no warehouse at {db_path}: run `presswatch ingest seeds` first")

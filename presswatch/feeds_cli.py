@@ -20,7 +20,6 @@ from sources.feedlist import (
     save_feed_list,
     to_opml,
 )
-from warehouse.feeds import feed_health
 from warehouse.snapshot import reading
 
 
@@ -113,6 +112,8 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from warehouse.feeds import feed_health  # imported here: it loads the dedup stack
+
     with reading(resolve_db_path(args.db)) as (con, source):
         if source.is_snapshot:
             print(f"note: {source.note()}", file=sys.stderr)

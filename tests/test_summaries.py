@@ -47,6 +47,13 @@ def _assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ROLLBACK")
     for options in ({}, {"limit": 2, "matches_per_watchlist": 1, "copies_per_story": 1}):
         assert _report(con, **options) == _report(con, use_summaries=False, **options)
+    for section in reports.SECTIONS:  # as --format csv / parquet read them
+        for limit in (None, 2):
+            live = con.execute(*reports.section_sql(section, limit=limit)).fetchall()
+            summary = con.execute(
+                *reports.section_sql(section, limit=limit, summary=True)
+            ).fetchall()
+            assert summary == live, section
     for filters in (
         reports.ReportFilter(since=date(2009, 3, 11)),
         reports.ReportFilter(outlet="Easton Gazette"),

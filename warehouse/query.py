@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-
-from warehouse.fingerprints import normalise, tokens
+from types import ModuleType
 
 KEYWORDS = ("AND", "OR", "NOT")
 
@@ -197,7 +196,7 @@ class _Parser:
             self._take()
             return node
         if token.kind in ("WORD", "PHRASE"):
-            words = tuple(tokens(token.text))
+            words = tuple(_fingerprints().tokens(token.text))
             if not words:
                 shown = f'"{token.text}"' if token.kind == "PHRASE" else repr(token.text)
                 raise QueryError(
@@ -210,6 +209,15 @@ class _Parser:
             f"{token.text!r} at position {token.position + 1} where a word, phrase or '(' "
             "was expected"
         )
+
+
+def _fingerprints() -> ModuleType:
+    """``warehouse.fingerprints`` (dedup's normalisation and tokens, which queries share),
+    imported on first use: it loads numpy and wordfreq, which the report commands that
+    import this module never need."""
+    import warehouse.fingerprints
+
+    return warehouse.fingerprints
 
 
 def parse(query: str) -> Node:
@@ -225,7 +233,7 @@ class Document:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = tokens(text)
+        self.words = _fingerprints().tokens(text)
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -281,7 +289,7 @@ def _term_pattern(term: Term, inflected: bool = False) -> re.Pattern[str]:
 def find_first(text: str, terms: list[Term], inflected: bool = False) -> tuple[int, int] | None:
     """Span of the earliest occurrence of any of ``terms`` in ``text`` (with ``inflected``,
     a word followed by more letters counts: "report" finds "reports")."""
-    folded = normalise(text)
+    folded = _fingerprints().normalise(text)
     if len(folded) != len(text):  # normalisation changed lengths: positions are unreliable
         folded = text.casefold() if len(text.casefold()) == len(text) else None
     if folded is None:

@@ -159,13 +159,20 @@ def section_sql(
     limit: int | None = None,
     src: str | None = None,
     per_story: int | None = None,
+    summary: bool = False,
 ) -> tuple[str, list[Any]]:
     """The SELECT (and its parameters) behind one report section. With ``src`` (a table
-    of already filtered articles, see ``build_scope``) the filters are not applied again."""
+    of already filtered articles, see ``build_scope``) the filters are not applied again.
+    ``summary`` (unfiltered, fresh coverage summaries: see ``use_summaries``) reads the
+    summary tables, or the summaries' per-article facts for the other sections."""
     if section not in _SECTION_MACRO:
         raise ValueError(f"unknown report section {section!r}")
     scope_filters = ReportFilter() if src else (filters or ReportFilter())
-    call, params = scope_filters.macro_call(_SECTION_MACRO[section], src)
+    if summary and section in _SUMMARY_SECTIONS:
+        call, params = f"({_SUMMARY_SECTIONS[section]}) summary", []
+    else:
+        source = summaries.FACTS_VIEW if summary else src
+        call, params = scope_filters.macro_call(_SECTION_MACRO[section], source)
     where = ""
     if stories is not None and section in ("stories", "timeline", "copies"):
         where = " WHERE story_id IN (SELECT unnest(?))"
@@ -182,6 +189,14 @@ def section_sql(
     return sql, params
 
 
+def use_summaries(
+    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
+) -> bool:
+    """Whether a section can read the coverage summaries: no filter, no scope table, and
+    the summaries are fresh (``warehouse.summaries.is_fresh``)."""
+    return src is None and not (filters and filters.active) and summaries.is_fresh(con)
+
+
 def report_section(
     con: duckdb.DuckDBPyConnection,
     section: str,
@@ -194,11 +209,42 @@ def report_section(
 ) -> list[dict[str, Any]]:
     """Rows of one report section; ``stories`` restricts story-keyed sections to those ids,
     ``per_story`` keeps the first N rows of each story (timeline, copies)."""
+    summary = use_summaries(con, filters, src)
     return _rows(
         con,
-        *section_sql(section, filters, stories=stories, limit=limit, src=src, per_story=per_story),
+        *section_sql(
+            section,
+            filters,
+            stories=stories,
+            limit=limit,
+            src=src,
+            per_story=per_story,
+            summary=summary,
+        ),
     )
 
+
+# The stories section from coverage_story_summary: report_stories' columns, in its order.
+_SUMMARY_STORIES = """
+    WITH top AS (
+        SELECT * FROM coverage_story_summary
+        ORDER BY articles DESC, first_seen, story_id {limit})
+    SELECT top.story_id, s.label, top.first_seen, top.first_published, top.articles,
+           top.distinct_articles, top.copies, top.outlets, top.outlet_names, top.last_seen,
+           top.days_active, top.original_id, o.title AS original_title,
+           oo.name AS original_outlet, top.copied_by
+    FROM top
+    JOIN stories s       ON s.story_id = top.story_id
+    LEFT JOIN articles o ON o.article_id = top.original_id
+    LEFT JOIN outlets oo ON oo.outlet_id = o.outlet_id
+    ORDER BY top.articles DESC, top.first_seen, top.story_id"""
+# Sections an unfiltered report reads from the summary tables (columns as the macros').
+_SUMMARY_SECTIONS = {
+    "stories": _SUMMARY_STORIES.format(limit=""),
+    "outlets": "FROM coverage_outlet_summary",
+    "days": "FROM coverage_day_summary",
+    "timeline": "FROM coverage_story_days",
+}
 
 SCOPE_TABLE = "report_scope"
 # What the report macros read from article_overview (bodies and titles stay behind).
@@ -244,7 +290,7 @@ def export_parquet(
     limit: int | None = None,
 ) -> None:
     """Write one section to a Parquet file with DuckDB's COPY (typed columns)."""
-    sql, params = section_sql(section, filters, limit=limit)
+    sql, params = section_sql(section, filters, limit=limit, summary=use_summaries(con, filters))
     target = str(path).replace("'", "''")
     con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
 
@@ -349,9 +395,9 @@ def coverage_report(
     step = progress or (lambda _name: None)
     step("selecting articles")
     fresh = use_summaries and summaries.is_fresh(con)
-    if fresh and not filters.active:
+    summary = fresh and not filters.active
+    if summary:
         sections = _summary_sections(con, limit, copies_per_story, step)
-        src = _watch_scope(con)
     else:
         src = build_scope(con, filters, summaries.FACTS_VIEW if fresh else None)
         sections = _live_sections(con, src, limit, copies_per_story, step)
@@ -366,15 +412,18 @@ def coverage_report(
         "first_day": days[0]["day"] if days else None,
         "last_day": days[-1]["day"] if days else None,
     }
-    step("mentions")
-    mentions = report_section(con, "mentions", src=src)
-    step("watchlists")
-    watch = watchlist_summary(con, src=src)
-    step("matches")
-    if matches_per_watchlist:
-        matches = _recent_matches(con, src, matches_per_watchlist)
+    if summary:
+        mentions, watch, matches = _summary_watch(con, matches_per_watchlist, step)
     else:
-        matches = report_section(con, "matches", src=src)
+        step("mentions")
+        mentions = report_section(con, "mentions", src=src)
+        step("watchlists")
+        watch = watchlist_summary(con, src=src)
+        step("matches")
+        if matches_per_watchlist:
+            matches = _recent_matches(con, src, matches_per_watchlist)
+        else:
+            matches = report_section(con, "matches", src=src)
     return {
         "schema_version": COVERAGE_SCHEMA_VERSION,
         "generated_at": datetime.now(UTC),
@@ -417,22 +466,6 @@ def _live_sections(
     return sections
 
 
-# The stories section from coverage_story_summary: report_stories' columns, in its order.
-_SUMMARY_STORIES = """
-    WITH top AS (
-        SELECT * FROM coverage_story_summary
-        ORDER BY articles DESC, first_seen, story_id {limit})
-    SELECT top.story_id, s.label, top.first_seen, top.first_published, top.articles,
-           top.distinct_articles, top.copies, top.outlets, top.outlet_names, top.last_seen,
-           top.days_active, top.original_id, o.title AS original_title,
-           oo.name AS original_outlet, top.copied_by
-    FROM top
-    JOIN stories s       ON s.story_id = top.story_id
-    LEFT JOIN articles o ON o.article_id = top.original_id
-    LEFT JOIN outlets oo ON oo.outlet_id = o.outlet_id
-    ORDER BY top.articles DESC, top.first_seen, top.story_id"""
-
-
 def _summary_sections(
     con: duckdb.DuckDBPyConnection,
     limit: int | None,
@@ -447,9 +480,9 @@ def _summary_sections(
     only = " WHERE story_id IN (SELECT unnest(?))" if limit else ""
     params = [ids] if limit else []
     step("outlets")
-    outlets = _rows(con, f"FROM coverage_outlet_summary ORDER BY {_SECTION_ORDER['outlets']}")
+    outlets = _rows(con, f"{_SUMMARY_SECTIONS['outlets']} ORDER BY {_SECTION_ORDER['outlets']}")
     step("days")
-    days = _rows(con, f"FROM coverage_day_summary ORDER BY {_SECTION_ORDER['days']}")
+    days = _rows(con, f"{_SUMMARY_SECTIONS['days']} ORDER BY {_SECTION_ORDER['days']}")
     step("timeline")
     timeline = _rows(
         con, f"FROM coverage_story_days{only} ORDER BY {_SECTION_ORDER['timeline']}", params
@@ -475,12 +508,57 @@ def _summary_sections(
     }
 
 
-def _watch_scope(con: duckdb.DuckDBPyConnection) -> str:
-    """The scope table of the watchlist sections of an unfiltered report: the facts of
-    the matched articles only (the other articles cannot appear in those sections)."""
-    con.execute(f"DROP TABLE IF EXISTS temp.{SCOPE_TABLE}")
+def _summary_watch(
+    con: duckdb.DuckDBPyConnection,
+    matches_per_watchlist: int | None,
+    step: Callable[[str], None],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Mentions, watchlists and matches of an unfiltered report, from one table of the
+    matched (watchlist, article) pairs with the articles' dates (coverage_facts): the
+    same rows as report_mentions / watchlist_summary / report_matches."""
+    step("mentions")
     con.execute(
-        f"CREATE TEMP TABLE {SCOPE_TABLE} AS SELECT {_SCOPE_COLUMNS} FROM {summaries.FACTS_VIEW} "
-        "WHERE article_id IN (SELECT article_id FROM watch_matches)"
+        f"""CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE}_watch AS
+            SELECT m.watchlist, f.article_id,
+                   coalesce(f.published_at, f.first_seen_at) AS seen_or_published_at,
+                   f.canonical_id IS NULL AS original
+            FROM (SELECT DISTINCT watchlist, article_id FROM watch_matches) m
+            JOIN coverage_facts f ON f.article_id = m.article_id"""
     )
-    return SCOPE_TABLE
+    mentions = _rows(
+        con,
+        f"""SELECT watchlist, CAST(seen_or_published_at AS DATE) AS day,
+                   count(*) AS articles, count(*) FILTER (WHERE original) AS distinct_articles
+            FROM {SCOPE_TABLE}_watch GROUP BY 1, 2 ORDER BY {_SECTION_ORDER["mentions"]}""",
+    )
+    step("watchlists")
+    watch = _rows(
+        con,
+        f"""SELECT w.name,
+                   (SELECT list(q.query ORDER BY q.created_at, q.query) FROM watch_queries q
+                    WHERE q.watchlist = w.name) AS queries,
+                   coalesce(n.articles, 0) AS articles
+            FROM watchlists w
+            LEFT JOIN (SELECT watchlist, count(*) AS articles FROM {SCOPE_TABLE}_watch
+                       GROUP BY 1) n ON n.watchlist = w.name
+            ORDER BY w.name""",
+    )
+    for row in watch:
+        row["queries"] = list(row["queries"] or [])
+    step("matches")
+    picked = ""
+    if matches_per_watchlist:
+        picked = (
+            f" QUALIFY row_number() OVER (PARTITION BY watchlist "
+            f"ORDER BY seen_or_published_at DESC, article_id) <= {int(matches_per_watchlist)}"
+        )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} AS
+            SELECT {_SCOPE_COLUMNS} FROM {summaries.FACTS_VIEW} WHERE article_id IN (
+                SELECT article_id FROM {SCOPE_TABLE}_watch{picked})"""
+    )
+    if matches_per_watchlist:
+        matches = _recent_matches(con, SCOPE_TABLE, matches_per_watchlist)
+    else:
+        matches = report_section(con, "matches", src=SCOPE_TABLE)
+    return mentions, watch, matches

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import numpy as np
 
 from warehouse.query import And, Document, Node, Not, Or, Query, QueryError, Term, positive_terms
 from warehouse.query import snippet as make_snippet
@@ -88,8 +87,11 @@ def add(
     now = _now()
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO watchlists VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, now]
+        con.execute(  # MERGE, not ON CONFLICT: a DuckLake table has no key
+            """MERGE INTO watchlists USING (VALUES (?, CAST(? AS TIMESTAMPTZ)))
+                 AS new(name, created_at) ON watchlists.name = new.name
+               WHEN NOT MATCHED THEN INSERT VALUES (new.name, new.created_at)""",
+            [name, now],
         )
         for query in new:
             con.execute("INSERT INTO watch_queries VALUES (?, ?, ?)", [name, query.text, now])
@@ -168,6 +170,8 @@ def _match_rows(
 def _insert_matches(con: duckdb.DuckDBPyConnection, found: list[tuple[str, str, str, str]]) -> None:
     if not found:
         return
+    import numpy as np  # imported late: the report commands import this module
+
     _pandas_absent()
     columns = list(zip(*found, strict=True))
     batch = {
