@@ -9,7 +9,7 @@ from rich.console import Console
 
 from presswatch import output
 from presswatch.settings import Settings, resolve_db_path
-from warehouse.db import WarehouseError, connection
+from warehouse.db import WarehouseError, connection, warehouse_exists
 from warehouse.locking import writer_lock
 from warehouse.snapshot import refresh_snapshot
 
@@ -23,7 +23,7 @@ def cmd_dedupe(args: argparse.Namespace, console: Console) -> int:
     from warehouse.rebuild import rebuild
 
     db_path = resolve_db_path(args.db)
-    if not db_path.exists():
+    if not warehouse_exists(db_path):
         raise WarehouseError(f"no warehouse at {db_path}: run `presswatch ingest seeds` first")
     with writer_lock(db_path, wait_seconds=args.wait), connection(db_path) as con:
         if args.rebuild:

@@ -102,13 +102,22 @@ def epoch(con: duckdb.DuckDBPyConnection) -> str:
     if row:
         return row[0]
     value = uuid.uuid4().hex
-    con.execute("INSERT OR REPLACE INTO dedup_state VALUES ('index_epoch', ?)", [value])
+    _set_epoch(con, value)
     return value
 
 
 def new_epoch(con: duckdb.DuckDBPyConnection) -> None:
     """Invalidate every process's copy (call when the index is rebuilt)."""
-    con.execute("INSERT OR REPLACE INTO dedup_state VALUES ('index_epoch', ?)", [uuid.uuid4().hex])
+    _set_epoch(con, uuid.uuid4().hex)
+
+
+def _set_epoch(con: duckdb.DuckDBPyConnection, value: str) -> None:
+    con.execute(  # MERGE, not INSERT OR REPLACE: a DuckLake table has no key
+        """MERGE INTO dedup_state USING (VALUES ('index_epoch', ?)) AS new(key, value)
+           ON dedup_state.key = new.key WHEN MATCHED THEN UPDATE SET value = new.value
+           WHEN NOT MATCHED THEN INSERT VALUES (new.key, new.value)""",
+        [value],
+    )
 
 
 def cache_for(con: duckdb.DuckDBPyConnection) -> AnchorCache | None:

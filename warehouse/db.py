@@ -1,4 +1,8 @@
-"""Opening the DuckDB warehouse and applying its ordered migrations.
+"""Opening the warehouse and applying its ordered migrations.
+
+The warehouse is a DuckDB file (the default) or a DuckLake (``ducklake:sqlite:...`` or
+``ducklake:postgres:...``, see ``warehouse/ducklake.py``); callers pass either as the
+``--db`` path and run the same SQL on both.
 
 A DuckDB file has a single writer process at a time. ``connect`` turns DuckDB's lock
 error into ``WarehouseLocked`` so the CLI and flows can say so clearly instead of
@@ -17,6 +21,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import ducklake
+from warehouse.errors import WarehouseError, WarehouseLocked
+
 # DuckDB converts every Python parameter value (and every numpy object-array element) after
 # trying ``import pandas``; without pandas installed the failed import is not cached and
 # costs ~0.1 ms per value. Recording pandas as absent makes each attempt a dict lookup.
@@ -24,12 +31,15 @@ if importlib.util.find_spec("pandas") is None:
     sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
 
 
-class WarehouseError(Exception):
-    """A warehouse problem worth a clear one-line message."""
-
-
-class WarehouseLocked(WarehouseError):
-    """Another process holds the DuckDB file."""
+__all__ = [
+    "WarehouseError",
+    "WarehouseLocked",
+    "connection",
+    "migrate",
+    "open_connection",
+    "transaction",
+    "warehouse_exists",
+]
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -43,11 +53,17 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the migrations not yet recorded in ``schema_migrations``; returns their names."""
-    con.execute(
+    """Apply the migrations not yet recorded in ``schema_migrations``; returns their names.
+
+    On a DuckLake each migration goes through ``ducklake.adapt_migration`` (constraints
+    stripped, macros kept out of the lake); the caller holds the writer lease."""
+    lake = ducklake.is_lake(con)
+    table = (
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
+    for statement in ducklake.adapt_migration(table) if lake else [table]:
+        con.execute(statement)
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     newly_applied = []
     for version, name, sql in _migrations():
@@ -55,7 +71,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
+            for statement in ducklake.adapt_migration(sql) if lake else [sql]:
+                con.execute(statement)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 [version, name, datetime.now(UTC)],
@@ -68,8 +85,33 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return newly_applied
 
 
+def warehouse_exists(path: Path) -> bool:
+    """False when there is certainly no warehouse yet (no file, no SQLite catalog)."""
+    target = ducklake.parse_target(path)
+    return path.exists() if target is None else target.exists()
+
+
+def _lake_macros(con: duckdb.DuckDBPyConnection) -> None:
+    ducklake.create_temp_macros(con, [sql for _, _, sql in _migrations()])
+
+
 def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating when writable) the warehouse at ``path``."""
+    """Open (creating and migrating when writable) the warehouse at ``path``.
+
+    On a DuckLake, a writable connection holds the writer lease only while it migrates:
+    write through ``connection``, which holds it for the whole block."""
+    target = ducklake.parse_target(path)
+    if target is not None:
+        con = ducklake.attach(target, read_only=read_only)
+        try:
+            if not read_only:
+                with ducklake.writer_lease(con, target):
+                    migrate(con)
+            _lake_macros(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
     if read_only and not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `presswatch ingest seeds` first")
     if not read_only:
@@ -91,10 +133,13 @@ def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyCo
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit on success, roll back on any exception."""
+    """Commit on success, roll back on any exception.
+
+    On a DuckLake the commit also renews the writer lease, and fails if it was lost."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield
+        ducklake.renew_lease(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -103,8 +148,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 @contextmanager
 def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_connection(path, read_only=read_only)
+    """The warehouse for one block; on a DuckLake, a writable block holds the writer lease
+    from start to end (other writers wait: the block is a write critical section)."""
+    target = ducklake.parse_target(path)
+    if target is None or read_only:
+        con = open_connection(path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    con = ducklake.attach(target, read_only=False)
     try:
-        yield con
+        with ducklake.writer_lease(con, target):
+            migrate(con)
+            _lake_macros(con)
+            yield con
     finally:
         con.close()

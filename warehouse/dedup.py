@@ -239,7 +239,10 @@ def _record_frequent(
     con.register("new_frequent", {"anchor": anchors.astype(np.int32)})
     try:
         con.execute(
-            "INSERT OR IGNORE INTO frequent_anchors SELECT anchor, ? FROM new_frequent",
+            """MERGE INTO frequent_anchors
+               USING (SELECT DISTINCT anchor, CAST(? AS INTEGER) AS articles FROM new_frequent)
+               AS new ON frequent_anchors.anchor = new.anchor
+               WHEN NOT MATCHED THEN INSERT VALUES (new.anchor, new.articles)""",
             [settings.anchor_max_df + 1],
         )
         con.execute("DELETE FROM shingle_index WHERE anchor IN (SELECT anchor FROM new_frequent)")
@@ -412,8 +415,13 @@ def link_batch(
     if new_links:
         insert_rows(
             con,
-            "INSERT OR REPLACE INTO duplicate_links "
-            "SELECT article_id, canonical_id, score, $3, $4 FROM batch_rows",
+            """MERGE INTO duplicate_links USING (SELECT article_id, canonical_id, score,
+                 $3 AS method, $4 AS linked_at FROM batch_rows) AS new
+               ON duplicate_links.article_id = new.article_id
+               WHEN MATCHED THEN UPDATE SET canonical_id = new.canonical_id,
+                 score = new.score, method = new.method, linked_at = new.linked_at
+               WHEN NOT MATCHED THEN INSERT VALUES (new.article_id, new.canonical_id,
+                 new.score, new.method, new.linked_at)""",
             {
                 "article_id": [x.article_id for x in new_links],
                 "canonical_id": [x.canonical_id for x in new_links],

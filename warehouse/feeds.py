@@ -98,11 +98,20 @@ def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) ->
             outlet_id = loader.ensure_outlet(con, source.outlet)
             loader.ensure_source(con, "feed", source.url, name=source.name, outlet=source.outlet)
             con.execute(
-                """INSERT INTO feeds (feed_id, url, name, outlet_id, tags, poll_interval_minutes)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (feed_id) DO UPDATE SET name = excluded.name,
-                     outlet_id = excluded.outlet_id, tags = excluded.tags,
-                     poll_interval_minutes = excluded.poll_interval_minutes""",
+                """MERGE INTO feeds USING (SELECT CAST(? AS VARCHAR) AS feed_id,
+                     CAST(? AS VARCHAR) AS url, CAST(? AS VARCHAR) AS name,
+                     CAST(? AS VARCHAR) AS outlet_id, CAST(? AS VARCHAR[]) AS tags,
+                     CAST(? AS INTEGER) AS poll_interval_minutes) AS new
+                   ON feeds.feed_id = new.feed_id
+                   WHEN MATCHED AND (feeds.name IS DISTINCT FROM new.name
+                       OR feeds.outlet_id IS DISTINCT FROM new.outlet_id
+                       OR feeds.tags IS DISTINCT FROM new.tags
+                       OR feeds.poll_interval_minutes IS DISTINCT FROM new.poll_interval_minutes)
+                     THEN UPDATE SET name = new.name, outlet_id = new.outlet_id,
+                       tags = new.tags, poll_interval_minutes = new.poll_interval_minutes
+                   WHEN NOT MATCHED THEN INSERT (feed_id, url, name, outlet_id, tags,
+                     poll_interval_minutes) VALUES (new.feed_id, new.url, new.name,
+                     new.outlet_id, new.tags, new.poll_interval_minutes)""",
                 [
                     feed_id_for(source.url),
                     source.url,
@@ -178,6 +187,37 @@ def record_poll_success(
     return new_items
 
 
+_ITEM_COLUMNS = [
+    "feed_id",
+    "item_key",
+    "article_ref",
+    "guid",
+    "url",
+    "canonical_url",
+    "title",
+    "summary",
+    "content_html",
+    "author",
+    "published_at",
+    "language",
+    "first_seen_at",
+    "run_id",
+    "status",
+]
+_TIMESTAMP_COLUMNS = {"published_at", "first_seen_at"}
+# Insert unless (feed_id, item_key) is there: MERGE, since a DuckLake table has no key.
+_ANNOUNCE_ITEM = (
+    "MERGE INTO feed_items USING (SELECT "
+    + ", ".join(
+        f"CAST(? AS {'TIMESTAMPTZ' if c in _TIMESTAMP_COLUMNS else 'VARCHAR'}) AS {c}"
+        for c in _ITEM_COLUMNS
+    )
+    + ") AS new ON feed_items.feed_id = new.feed_id AND feed_items.item_key = new.item_key"
+    + f" WHEN NOT MATCHED THEN INSERT ({', '.join(_ITEM_COLUMNS)})"
+    + f" VALUES ({', '.join('new.' + c for c in _ITEM_COLUMNS)})"
+)
+
+
 def _announce_items(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
@@ -188,11 +228,7 @@ def _announce_items(
     before = con.execute("SELECT count(*) FROM feed_items WHERE feed_id = ?", [feed_id]).fetchone()
     for item, canonical in items:
         con.execute(
-            """INSERT INTO feed_items (feed_id, item_key, article_ref, guid, url, canonical_url,
-                 title, summary, content_html, author, published_at, language, first_seen_at,
-                 run_id, status)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (feed_id, item_key) DO NOTHING""",
+            _ANNOUNCE_ITEM,
             [
                 feed_id,
                 item.identity,

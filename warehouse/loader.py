@@ -139,9 +139,13 @@ def ensure_outlet(
     if not name or not name.strip():
         return None
     outlet_id = slug(name)
-    con.execute(
-        "INSERT INTO outlets VALUES (?, ?, ?) ON CONFLICT (outlet_id) DO UPDATE SET "
-        "domain = coalesce(outlets.domain, excluded.domain)",
+    con.execute(  # MERGE, not ON CONFLICT: a DuckLake table has no key to conflict on
+        """MERGE INTO outlets USING (SELECT CAST(? AS VARCHAR) AS outlet_id,
+             CAST(? AS VARCHAR) AS name, CAST(? AS VARCHAR) AS domain) AS new
+           ON outlets.outlet_id = new.outlet_id
+           WHEN MATCHED AND outlets.domain IS NULL AND new.domain IS NOT NULL
+             THEN UPDATE SET domain = new.domain
+           WHEN NOT MATCHED THEN INSERT VALUES (new.outlet_id, new.name, new.domain)""",
         [outlet_id, name.strip(), domain],
     )
     return outlet_id
@@ -158,8 +162,16 @@ def ensure_source(
     source_id = stable_id(kind, reference)
     outlet_id = ensure_outlet(con, outlet)
     con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET "
-        "name = excluded.name, outlet_id = excluded.outlet_id",
+        """MERGE INTO sources USING (SELECT CAST(? AS VARCHAR) AS source_id,
+             CAST(? AS VARCHAR) AS kind, CAST(? AS VARCHAR) AS reference,
+             CAST(? AS VARCHAR) AS name, CAST(? AS VARCHAR) AS outlet_id,
+             CAST(? AS TIMESTAMPTZ) AS created_at) AS new
+           ON sources.source_id = new.source_id
+           WHEN MATCHED AND (sources.name IS DISTINCT FROM new.name
+                             OR sources.outlet_id IS DISTINCT FROM new.outlet_id)
+             THEN UPDATE SET name = new.name, outlet_id = new.outlet_id
+           WHEN NOT MATCHED THEN INSERT VALUES (new.source_id, new.kind, new.reference,
+             new.name, new.outlet_id, new.created_at)""",
         [source_id, kind, reference, name, outlet_id, _now()],
     )
     return source_id
@@ -258,19 +270,24 @@ def record_failures(
     now = _now()
     for failure in failures:
         con.execute(
-            """INSERT INTO ingest_errors (source_id, item_ref, stage, reason, detail, attempts,
-               first_at, last_at, last_run_id) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
-               ON CONFLICT (source_id, item_ref, stage) DO UPDATE SET
-                 reason = excluded.reason, detail = excluded.detail,
-                 attempts = ingest_errors.attempts + 1, last_at = excluded.last_at,
-                 last_run_id = excluded.last_run_id, resolved_at = NULL""",
+            """MERGE INTO ingest_errors USING (SELECT CAST(? AS VARCHAR) AS source_id,
+                 CAST(? AS VARCHAR) AS item_ref, CAST(? AS VARCHAR) AS stage,
+                 CAST(? AS VARCHAR) AS reason, CAST(? AS VARCHAR) AS detail,
+                 CAST(? AS TIMESTAMPTZ) AS at, CAST(? AS VARCHAR) AS run_id) AS new
+               ON ingest_errors.source_id = new.source_id
+                  AND ingest_errors.item_ref = new.item_ref AND ingest_errors.stage = new.stage
+               WHEN MATCHED THEN UPDATE SET reason = new.reason, detail = new.detail,
+                 attempts = ingest_errors.attempts + 1, last_at = new.at,
+                 last_run_id = new.run_id, resolved_at = NULL
+               WHEN NOT MATCHED THEN INSERT (source_id, item_ref, stage, reason, detail,
+                 attempts, first_at, last_at, last_run_id) VALUES (new.source_id,
+                 new.item_ref, new.stage, new.reason, new.detail, 1, new.at, new.at, new.run_id)""",
             [
                 source_id,
                 failure.item_ref,
                 failure.stage,
                 failure.reason,
                 failure.detail[:2000],
-                now,
                 now,
                 run_id,
             ],

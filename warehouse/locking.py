@@ -5,6 +5,10 @@ connection between tasks, so two flows could interleave their steps. The flow th
 holds ``<db>.lock`` (``flock``, released by the kernel even on kill -9) from its first
 write to its last; a second writer waits for it, logging who holds it, and gives up with
 ``WarehouseLocked`` after ``wait_seconds``.
+
+A DuckLake warehouse (``ducklake:...``) takes no file lock: several runs on several
+machines write it at once, each write section holding the lake's writer lease (see
+``warehouse/ducklake.py``), so ``writer_lock`` is a no-op for it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from warehouse import ducklake
 from warehouse.db import WarehouseLocked
 
 _POLL_SECONDS = 0.5
@@ -34,6 +39,9 @@ def writer_lock(
     wait_seconds: float = 1800.0,
     log: Callable[[str], None] = _LOG.info,
 ) -> Iterator[None]:
+    if ducklake.parse_target(db_path) is not None:
+        yield
+        return
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:

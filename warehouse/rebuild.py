@@ -92,7 +92,10 @@ def rebuild(
             batches += 1
         refresh_summaries(con)
         con.execute(
-            "INSERT OR REPLACE INTO dedup_state VALUES ('rebuilt_at', ?), ('settings', ?)",
+            """MERGE INTO dedup_state
+               USING (VALUES ('rebuilt_at', ?), ('settings', ?)) AS new(key, value)
+               ON dedup_state.key = new.key WHEN MATCHED THEN UPDATE SET value = new.value
+               WHEN NOT MATCHED THEN INSERT VALUES (new.key, new.value)""",
             [
                 datetime.now(UTC).isoformat(),
                 json.dumps({"dedup": asdict(settings.dedup), "stories": asdict(settings.stories)}),

@@ -28,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse import ducklake
 from warehouse.query import (
     And,
     Document,
@@ -169,7 +170,9 @@ def rebuild_index(con: duckdb.DuckDBPyConnection) -> float:
 
 def refresh_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> float | None:
     """Rebuild the index if the policy says so (or ``force``); returns the build seconds,
-    or None when the index was fresh enough."""
+    or None when the index was fresh enough (or the warehouse is a DuckLake: no index)."""
+    if ducklake.is_lake(con):
+        return None
     if force or index_status(con).needs_rebuild:
         return rebuild_index(con)
     return None
@@ -248,6 +251,11 @@ def search(
         raise SearchError(f"cannot parse query {text!r}: {exc}") from exc
     if not positive_terms(query.tree):
         raise SearchError("a search needs at least one word that is not negated with NOT")
+    if ducklake.is_lake(con):
+        raise SearchError(
+            "full-text search needs the DuckDB file warehouse: the fts extension cannot "
+            "index DuckLake tables (reports and watchlists work on both)"
+        )
     load_fts(con)
     status = index_status(con)
     if not status.exists:

@@ -4,6 +4,9 @@ DuckDB allows one writing process and no readers beside it. Each flow run ends b
 the warehouse to ``<name>.snapshot.duckdb`` (written to a temporary file, then renamed, so
 readers never see a half-written copy). Readers open the live file when it is free and
 fall back to the snapshot when a writer holds it.
+
+A DuckLake warehouse needs neither: its readers get snapshot isolation from DuckLake and
+read the live lake while writers commit.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import ducklake
 from warehouse.db import WarehouseError, WarehouseLocked, open_connection
 
 
@@ -24,8 +28,11 @@ def snapshot_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
 
 
-def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
-    """Copy the open (writable) warehouse to its snapshot file, atomically."""
+def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path | None:
+    """Copy the open (writable) warehouse to its snapshot file, atomically (a DuckLake
+    has no snapshot file: returns None)."""
+    if ducklake.parse_target(db_path) is not None:
+        return None
     target = snapshot_path(db_path)
     temporary = target.with_name(target.name + ".tmp")
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):

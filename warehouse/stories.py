@@ -241,8 +241,13 @@ def assign_batch(
     if created:
         insert_rows(
             con,
-            "INSERT OR REPLACE INTO stories "
-            "SELECT story_id, label, make_timestamptz(created_at), $3 FROM batch_rows",
+            """MERGE INTO stories USING (SELECT story_id, label,
+                 make_timestamptz(created_at) AS created_at, $3 AS updated_at
+                 FROM batch_rows) AS new ON stories.story_id = new.story_id
+               WHEN MATCHED THEN UPDATE SET label = new.label,
+                 created_at = new.created_at, updated_at = new.updated_at
+               WHEN NOT MATCHED THEN INSERT VALUES (new.story_id, new.label,
+                 new.created_at, new.updated_at)""",
             {"story_id": list(created), "label": list(created.values())},
             {"created_at": epoch_us(ages[s][0] for s in created)},
             [now],
@@ -259,8 +264,13 @@ def assign_batch(
         con.execute(f"DELETE FROM stories WHERE story_id IN {in_list(mapping)}")
     insert_rows(
         con,
-        "INSERT OR REPLACE INTO story_members "
-        "SELECT article_id, story_id, score, $3 FROM batch_rows",
+        """MERGE INTO story_members USING (SELECT article_id, story_id, score,
+             $3 AS assigned_at FROM batch_rows) AS new
+           ON story_members.article_id = new.article_id
+           WHEN MATCHED THEN UPDATE SET story_id = new.story_id, score = new.score,
+             assigned_at = new.assigned_at
+           WHEN NOT MATCHED THEN INSERT VALUES (new.article_id, new.story_id, new.score,
+             new.assigned_at)""",
         {"article_id": [m[0] for m in final], "story_id": [m[1] for m in final]},
         {"score": np.array([m[2] for m in final], dtype=np.float64)},
         [now],
