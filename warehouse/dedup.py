@@ -100,6 +100,7 @@ class BatchArticle:
     sort_ts: datetime
     first_seen_at: datetime
     day: date
+    fresh: bool = False  # never deduplicated before: nothing of it is in any index
     fingerprint: CopyFingerprint | None = None
     terms: Terms | None = None  # story terms, heaviest first
 
@@ -109,20 +110,39 @@ class BatchArticle:
 
 
 def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[BatchArticle]:
-    """Drop the batch's previous index entries and give it fresh keys in chronological order."""
+    """Drop the batch's previous index entries and give it fresh keys in chronological order.
+
+    Pending articles are read first: the filter on ``dedupe_pending`` skips every row group
+    of already deduplicated articles, where a lookup by id alone scans the whole column.
+    An article the loader inserted and never changed (pending, ``updated_at`` still equal
+    to ``first_seen_at``) has never been indexed, so only the others are looked up in
+    ``dedup_index``.
+    """
+    columns = """article_id, title, body_text, language,
+                 coalesce(published_at, first_seen_at) AS ts, first_seen_at,
+                 dedupe_pending AND updated_at = first_seen_at AS fresh"""
+    wanted = in_list(article_ids)
     rows = con.execute(
-        f"""SELECT article_id, title, body_text, language,
-                  coalesce(published_at, first_seen_at) AS ts, first_seen_at
-           FROM articles WHERE article_id IN {in_list(article_ids)}
-           ORDER BY ts, first_seen_at, article_id"""
+        f"SELECT {columns} FROM articles WHERE dedupe_pending AND article_id IN {wanted}"
     ).fetchall()
-    ids = [r[0] for r in rows]
-    old = [
-        r[0]
-        for r in con.execute(
-            f"SELECT seq FROM dedup_index WHERE article_id IN {in_list(ids)}"
+    found = {r[0] for r in rows}
+    rest = sorted({a for a in article_ids if a not in found})
+    if rest:
+        rows += con.execute(
+            f"SELECT {columns} FROM articles WHERE article_id IN {in_list(rest)}"
         ).fetchall()
-    ]
+    rows.sort(key=lambda r: (r[4], r[5], r[0]))
+    maybe_indexed = [r[0] for r in rows if not r[6]]
+    old = (
+        [
+            r[0]
+            for r in con.execute(
+                f"SELECT seq FROM dedup_index WHERE article_id IN {in_list(maybe_indexed)}"
+            ).fetchall()
+        ]
+        if maybe_indexed
+        else []
+    )
     if old:
         for table in ("shingle_index", "article_terms", "dedup_index"):
             con.execute(f"DELETE FROM {table} WHERE seq IN {in_list(old)}")
@@ -137,6 +157,7 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
             sort_ts=r[4],
             first_seen_at=r[5],
             day=r[4].date(),
+            fresh=bool(r[6]),
         )
         for k, r in enumerate(rows)
     ]

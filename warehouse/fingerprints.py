@@ -36,7 +36,16 @@ _PUNCTUATION_FOLD = str.maketrans(
     }
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+# The same sentence breaks, found faster: the end mark is consumed instead of looked behind
+# (it is no word character, so each sentence keeps the same tokens).
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]*\s+|\n+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# ASCII text is tokenised by str.translate + str.split (several times faster than the
+# regular expression, same tokens): every ASCII character that \w does not match becomes
+# a space, except NUL, which marks the sentence breaks.
+_ASCII_NON_WORD = str.maketrans(
+    {c: " " for c in range(1, 128) if not (chr(c).isalnum() or chr(c) == "_")}
+)
 _SHINGLE_BASE = np.uint64(1_000_003)
 _EMPTY_U64 = np.empty(0, dtype=np.uint64)
 
@@ -132,8 +141,20 @@ _EMPTY_FINGERPRINT = CopyFingerprint(
 
 def sentence_tokens(text: str) -> list[list[str]]:
     """The normalised tokens of each sentence (or line) of ``text``."""
+    folded = normalise(text)
+    if folded.isascii() and "\x00" not in folded:
+        marked = _SENTENCE_BREAK.sub("\x00", folded).translate(_ASCII_NON_WORD)
+        return [found for part in marked.split("\x00") if (found := part.split())]
     findall = _TOKEN.findall
-    return [found for part in _SENTENCE_END.split(normalise(text)) if (found := findall(part))]
+    return [found for part in _SENTENCE_BREAK.split(folded) if (found := findall(part))]
+
+
+def word_tokens(text: str) -> list[str]:
+    """The normalised tokens of ``text`` (``tokens``, with the ASCII fast path)."""
+    folded = normalise(text)
+    if folded.isascii():
+        return folded.translate(_ASCII_NON_WORD).replace("\x00", " ").split()
+    return _TOKEN.findall(folded)
 
 
 def copy_fingerprint(text: str, settings: DedupSettings) -> CopyFingerprint:
@@ -440,38 +461,137 @@ def analyse(
     dedup: DedupSettings,
     top_terms: int,
 ) -> tuple[CopyFingerprint, Terms]:
-    """Both fingerprints of an article from one tokenisation: the copy fingerprint of the
-    body, and the story terms (heaviest first) of the headline (counted twice: it names
-    the event) and the body. Same values as ``copy_fingerprint`` and ``term_vector`` (the
-    latter keyed by ``term_id``), computed on vocabulary ids."""
+    """Both fingerprints of one article (see ``analyse_batch``)."""
+    return analyse_batch([(title, body, language)], dedup, top_terms)[0]
+
+
+def analyse_batch(
+    articles: list[tuple[str | None, str, str | None]],
+    dedup: DedupSettings,
+    top_terms: int,
+) -> list[tuple[CopyFingerprint, Terms]]:
+    """Both fingerprints of each (title, body, language) from one tokenisation: the copy
+    fingerprint of the body, and the story terms (heaviest first; ties: smaller term id
+    first) of the headline (counted twice: it names the event) and the body. Same values
+    as ``copy_fingerprint`` and ``term_vector`` (the latter keyed by ``term_id``).
+
+    The whole batch goes through numpy at once (one vocabulary lookup, one rolling hash,
+    one sort for the term counts): per-article numpy calls cost more than the arithmetic.
+    """
     vocabulary = _VOCABULARY
     if len(vocabulary.words) >= _TOKEN_CACHE_LIMIT:
         vocabulary.reset()
-    sentences = sentence_tokens(body)
-    headline = _TOKEN.findall(normalise(title or ""))
-    words = [w for found in sentences for w in found]
-    ids = vocabulary.lookup(headline + headline + words)
-    body_ids = ids[2 * len(headline) :]
-    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-    evidence = lengths >= max(dedup.min_sentence_words, dedup.shingle_size)
-    token_evidence = np.repeat(evidence, lengths)
-    fingerprint = _fingerprint(
-        vocabulary.hashes[body_ids[token_evidence]], lengths[evidence], dedup.shingle_size
+    floor = max(dedup.min_sentence_words, dedup.shingle_size)
+    words: list[str] = []
+    heads: list[int] = []  # headline tokens (counted twice) per article
+    lengths: list[int] = []  # body sentence lengths, all articles one after another
+    sentence_counts: list[int] = []
+    for title, body, _language in articles:
+        headline = word_tokens(title) if title else []
+        sentences = sentence_tokens(body)
+        words += headline
+        words += headline
+        for found in sentences:
+            words += found
+        heads.append(2 * len(headline))
+        lengths += map(len, sentences)
+        sentence_counts.append(len(sentences))
+    ids = vocabulary.lookup(words)
+    n = len(articles)
+    head = np.array(heads, dtype=np.int64)
+    sentence_length = np.array(lengths, dtype=np.int64)
+    sentence_article = np.repeat(np.arange(n), sentence_counts)
+    body_tokens = np.bincount(sentence_article, weights=sentence_length, minlength=n).astype(
+        np.int64
     )
-    if not len(ids):
-        return fingerprint, Terms(np.empty(0, dtype=np.int64), np.empty(0))
-    unique, counts = np.unique(ids, return_counts=True)
-    weights = (1.0 + np.log(counts)) * vocabulary.rarity(unique, (language or "en")[:2].lower())
+    article_tokens = head + body_tokens
+    article_start = np.cumsum(article_tokens) - article_tokens
+    token_article = np.repeat(np.arange(n), article_tokens)
+    # Copy fingerprints: evidence sentences of every body, hashed in one pass.
+    token_in_head = np.arange(len(ids)) - article_start[token_article] < head[token_article]
+    evidence = sentence_length >= floor
+    body_ids = ids[~token_in_head]
+    fingerprints = _fingerprints(
+        vocabulary.hashes[body_ids[np.repeat(evidence, sentence_length)]],
+        sentence_length[evidence],
+        np.bincount(sentence_article[evidence], minlength=n),
+        dedup.shingle_size,
+    )
+    # Story terms: counts per (article, token), weights, top_terms heaviest per article.
+    key = (token_article.astype(np.int64) << 32) | ids
+    unique, counts = np.unique(key, return_counts=True)
+    owner = (unique >> 32).astype(np.int64)
+    token = unique & 0xFFFFFFFF
+    weights = np.log(counts) + 1.0
+    languages = [(language or "en")[:2].lower() for _t, _b, language in articles]
+    if len(set(languages)) == 1:
+        weights *= vocabulary.rarity(token, languages[0])
+    else:
+        for lang in set(languages):
+            rows = np.isin(owner, [k for k, x in enumerate(languages) if x == lang])
+            weights[rows] *= vocabulary.rarity(token[rows], lang)
     keep = weights > 0
-    unique, weights = unique[keep], weights[keep]
-    term_ids = vocabulary.hashes[unique].view(np.int64)
-    if len(unique) > top_terms:
-        chosen = np.argpartition(-weights, top_terms - 1)[:top_terms]
-        unique, weights, term_ids = unique[chosen], weights[chosen], term_ids[chosen]
-    order = np.lexsort((term_ids, -weights))
-    weights, term_ids = weights[order], term_ids[order]
-    norm = math.sqrt(float(np.dot(weights, weights))) or 1.0
-    return fingerprint, Terms(term_ids, weights / norm)
+    owner, token, weights = owner[keep], token[keep], weights[keep]
+    term_ids = vocabulary.hashes[token].view(np.int64)
+    order = np.lexsort((term_ids, -weights, owner))
+    owner, weights, term_ids = owner[order], weights[order], term_ids[order]
+    per_article = np.bincount(owner, minlength=n)
+    first = np.cumsum(per_article) - per_article
+    top = np.arange(len(owner)) - first[owner] < top_terms
+    owner, weights, term_ids = owner[top], weights[top], term_ids[top]
+    norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=n))
+    weights = weights / np.where(norms > 0, norms, 1.0)[owner]
+    bounds = np.cumsum(np.bincount(owner, minlength=n))[:-1]
+    return list(
+        zip(
+            fingerprints,
+            [
+                Terms(t, w)
+                for t, w in zip(np.split(term_ids, bounds), np.split(weights, bounds), strict=True)
+            ],
+            strict=True,
+        )
+    )
+
+
+def _fingerprints(
+    hashes: np.ndarray, lengths: np.ndarray, per_article: np.ndarray, size: int
+) -> list[CopyFingerprint]:
+    """``_fingerprint`` of several texts at once: ``lengths`` are the evidence sentences of
+    all texts one after another, ``per_article`` how many belong to each text."""
+    if not len(lengths):
+        return [_EMPTY_FINGERPRINT] * len(per_article)
+    count = len(hashes) - size + 1
+    combined = np.zeros(max(count, 0), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            combined = combined * _SHINGLE_BASE + hashes[offset : offset + count]
+    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keep = sentence_of[:count] == sentence_of[size - 1 :]
+    flat = combined[keep]
+    owner = sentence_of[:count][keep]
+    sizes = lengths - size + 1
+    offsets = np.cumsum(sizes) - sizes
+    anchors = (np.minimum.reduceat(flat, offsets) >> np.uint64(32)).astype(np.uint32)
+    anchors = anchors.view(np.int32)
+    first_sentence = np.cumsum(per_article) - per_article
+    sentence_bounds = np.cumsum(per_article)[:-1]
+    entry_bounds = np.searchsorted(owner, first_sentence[1:])
+    result = []
+    for k, (f, o, s, a) in enumerate(
+        zip(
+            np.split(flat, entry_bounds),
+            np.split(owner, entry_bounds),
+            np.split(sizes, sentence_bounds),
+            np.split(anchors, sentence_bounds),
+            strict=True,
+        )
+    ):
+        if not len(s):
+            result.append(_EMPTY_FINGERPRINT)
+            continue
+        result.append(CopyFingerprint(f, (o - first_sentence[k]).astype(np.int32), s, a))
+    return result
 
 
 def term_id(term: str) -> int:

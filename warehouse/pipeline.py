@@ -17,7 +17,7 @@ from warehouse.dedup import (
     prepare_batch,
     record_batch,
 )
-from warehouse.fingerprints import analyse
+from warehouse.fingerprints import analyse_batch
 from warehouse.stories import assign_batch
 from warehouse.summaries import refresh as refresh_summaries
 from warehouse.watchlists import match_articles
@@ -36,17 +36,18 @@ def dedupe_batch(
     batch = prepare_batch(con, article_ids)
     if not batch:
         return DedupeResult([], set())
-    for b in batch:  # one tokenisation per article serves both indexes
-        b.fingerprint, b.terms = analyse(
-            b.title, b.body, b.language, settings.dedup, settings.stories.top_terms
-        )
+    analysed = analyse_batch(  # one tokenisation per article serves both indexes
+        [(b.title, b.body, b.language) for b in batch], settings.dedup, settings.stories.top_terms
+    )
+    for b, (fingerprint, terms) in zip(batch, analysed, strict=True):
+        b.fingerprint, b.terms = fingerprint, terms
     links, sentences = link_batch(con, batch, settings.dedup)
     record_batch(con, batch, sentences)
     canonicals = canonical_of(con, [b.article_id for b in batch])
     stories = assign_batch(con, batch, canonicals, settings.stories)
     con.execute(
         "UPDATE articles SET dedupe_pending = false "
-        f"WHERE article_id IN {in_list(b.article_id for b in batch)}"
+        f"WHERE dedupe_pending AND article_id IN {in_list(b.article_id for b in batch)}"
     )
     return DedupeResult(links, stories)
 

@@ -78,8 +78,9 @@ def _index_terms(
 
 def _neighbours(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
-) -> dict[int, list[tuple[int, str, str | None, float]]]:
-    """new seq -> [(other seq, other article id, its story or None, cosine)], best first.
+) -> tuple[list[int], list[int], list[float]]:
+    """(new seq, earlier seq, cosine) of every pair above the join threshold, by new seq
+    then best first.
 
     Pairs are keyed ``me * 2^32 + other`` while counting shared heavy terms (one integer
     hash key), and only the candidates' own rows are read for the exact cosine.
@@ -120,32 +121,39 @@ def _neighbours(
         ],
     ).fetchnumpy()
     me, other, cosine = found["me"], found["other"], found["cosine"]
-    if not len(me):
-        return {}
     order = np.lexsort((other, -cosine, me))
-    me, other, cosine = me[order].tolist(), other[order].tolist(), cosine[order].tolist()
-    earlier = sorted({o for o in other if o < low})
-    known = {
-        seq: (article_id, story_id)
-        for seq, article_id, story_id in con.execute(
-            f"""SELECT d.seq, d.article_id, m.story_id FROM dedup_index d
-                LEFT JOIN story_members m ON m.article_id = d.article_id
-                WHERE d.seq IN {in_list(earlier)}"""
+    return me[order].tolist(), other[order].tolist(), cosine[order].tolist()
+
+
+def _memberships(
+    con: duckdb.DuckDBPyConnection, seqs: list[int], article_ids: list[str]
+) -> tuple[dict[int, str], dict[str, str]]:
+    """(seq -> article id for ``seqs``, article id -> story for them and ``article_ids``).
+
+    One scan of ``story_members`` serves both the neighbours and the copies' canonicals;
+    the ``seq`` range lets ``dedup_index`` skip the row groups outside the time window.
+    """
+    if not seqs and not article_ids:
+        return {}, {}
+    seq_filter = (
+        f"seq BETWEEN {min(seqs)} AND {max(seqs)} AND seq IN {in_list(seqs)}" if seqs else "false"
+    )
+    ids_of = dict(
+        con.execute(f"SELECT seq, article_id FROM dedup_index WHERE {seq_filter}").fetchall()
+    )
+    wanted = sorted(set(ids_of.values()) | set(article_ids))
+    stories = dict(
+        con.execute(
+            f"SELECT article_id, story_id FROM story_members WHERE article_id IN {in_list(wanted)}"
         ).fetchall()
-    }
-    known.update({b.seq: (b.article_id, None) for b in batch})
-    result: dict[int, list[tuple[int, str, str | None, float]]] = {}
-    for m, o, c in zip(me, other, cosine, strict=True):
-        if o in known:
-            found_list = result.setdefault(m, [])
-            if len(found_list) < settings.max_candidates:
-                found_list.append((o, known[o][0], known[o][1], c))
-    return result
+    )
+    return ids_of, stories
 
 
 def _story_ages(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> dict[str, tuple]:
+    """story -> (created_at in microseconds since the epoch, story id): oldest first."""
     rows = con.execute(
-        f"SELECT story_id, created_at FROM stories WHERE story_id IN {in_list(story_ids)}"
+        f"SELECT story_id, epoch_us(created_at) FROM stories WHERE story_id IN {in_list(story_ids)}"
     ).fetchall()
     return {r[0]: (r[1], r[0]) for r in rows}
 
@@ -184,19 +192,22 @@ def assign_batch(
         return set()
     _index_terms(con, batch, settings)
     ids = [b.article_id for b in batch]
-    con.execute(f"DELETE FROM story_members WHERE article_id IN {in_list(ids)}")
-    neighbours = _neighbours(con, batch, settings)
-    outside_canonicals = sorted(set(canonicals.values()) - set(ids))
-    membership: dict[str, str] = dict(
-        con.execute(
-            "SELECT article_id, story_id FROM story_members "
-            f"WHERE article_id IN {in_list(outside_canonicals)}"
-        ).fetchall()
+    stale = [b.article_id for b in batch if not b.fresh]
+    if stale:  # a fresh article has no membership yet
+        con.execute(f"DELETE FROM story_members WHERE article_id IN {in_list(stale)}")
+    me, other, cosine = _neighbours(con, batch, settings)
+    low = min(b.seq for b in batch)
+    ids_of, membership = _memberships(
+        con, sorted({o for o in other if o < low}), sorted(set(canonicals.values()) - set(ids))
     )
-    for found in neighbours.values():
-        for _other, article_id, story_id, _c in found:
-            if story_id is not None:
-                membership[article_id] = story_id
+    ids_of.update({b.seq: b.article_id for b in batch})
+    # new seq -> [(other article id, cosine)], best first
+    neighbours: dict[int, list[tuple[str, float]]] = {}
+    for m, o, c in zip(me, other, cosine, strict=True):
+        if o in ids_of:  # else a stale row of a re-indexed article
+            found = neighbours.setdefault(m, [])
+            if len(found) < settings.max_candidates:
+                found.append((ids_of[o], c))
     known_stories = set(membership.values())
     ages = _story_ages(con, known_stories)
     merged_into: dict[str, str] = {}
@@ -207,6 +218,7 @@ def assign_batch(
         return story
 
     now = datetime.now(UTC)
+    now_us = int(epoch_us([now])[0])
     created: dict[str, str] = {}  # new story -> label
     members: list[tuple[str, str, float]] = []
     for position, b in enumerate(batch):
@@ -215,7 +227,7 @@ def assign_batch(
         if canonical and canonical in membership:
             best[resolve(membership[canonical])] = 1.0
         else:
-            for _o, aid, _s, c in neighbours.get(b.seq, []):
+            for aid, c in neighbours.get(b.seq, []):
                 if aid in membership:
                     story = resolve(membership[aid])
                     best[story] = max(best.get(story, 0.0), c)
@@ -233,7 +245,7 @@ def assign_batch(
             keep = story_id_for(b.article_id)
             created[keep] = b.title or "(untitled)"
             # Stories of one batch are ordered by position, as if created one after another.
-            ages[keep] = (now + timedelta(microseconds=position), keep)
+            ages[keep] = (now_us + position, keep)
         membership[b.article_id] = keep
         members.append((b.article_id, keep, round(score, 4)))
 
@@ -249,7 +261,7 @@ def assign_batch(
                WHEN NOT MATCHED THEN INSERT VALUES (new.story_id, new.label,
                  new.created_at, new.updated_at)""",
             {"story_id": list(created), "label": list(created.values())},
-            {"created_at": epoch_us(ages[s][0] for s in created)},
+            {"created_at": np.array([ages[s][0] for s in created], dtype=np.int64)},
             [now],
         )
     if merged_into:
