@@ -41,7 +41,7 @@ def make_runner(settings: TaskRunnerSettings, batches: int) -> TaskRunner:
                 "n_workers": settings.resolved_workers,
                 "threads_per_worker": 1,  # one extraction per process, as in the pool
                 "processes": True,
-                "dashboard_address": None,
+                "dashboard_address": ":0",  # any free port: runs may overlap
                 "silence_logs": logging.ERROR,
             }
         )

@@ -126,7 +126,8 @@ class FetchSettings:
 
     Environment overrides (for slow intranets and for tests): ``PRESSWATCH_HTTP_TIMEOUT``
     (total seconds per request), ``PRESSWATCH_HOST_DELAY`` (seconds between requests to one
-    host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page).
+    host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page),
+    ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task).
     """
 
     connect_timeout: float = 10.0
@@ -164,6 +165,7 @@ class FetchSettings:
             ),
             host_delay=_env_float("PRESSWATCH_HOST_DELAY", defaults.host_delay),
             retry_base_seconds=_env_float("PRESSWATCH_RETRY_BASE", defaults.retry_base_seconds),
+            page_batch_size=int(_env_float("PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size)),
         )
 
 
