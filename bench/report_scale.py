@@ -11,12 +11,14 @@
 3. Search: the fts index build, query times (index only, then with 10,000 articles newer
    than the index searched directly), and ``presswatch search`` end to end.
 4. Watchlists: matching a new 20-query watchlist against every article (``watch add``),
-   and the load-time cost: a batch of new articles through the real ingestion path
-   (``loader.load_articles`` + ``pipeline.dedupe_articles``) with 20 queries, against the
-   time ``watchlists.match_articles`` takes for the same batch.
+   and the load-time cost: a batch of new articles through the steps of the real
+   ingestion path (``loader.load_articles``, then ``pipeline.dedupe_articles``' dedupe,
+   watchlist matching and coverage-summary refresh, each timed).
 
-Prints wall-clock seconds (and CPU seconds where the machine may be shared); asserts
-nothing. Times are medians of ``--repeat`` runs.
+Prints wall-clock seconds (and CPU seconds of the process, all its threads, where the
+machine may be shared) and the load average; asserts nothing. Times are medians of
+``--repeat`` runs. With ``--reuse`` the warehouse is migrated if needed and its coverage
+summaries refreshed (a full build when it predates them).
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ import scale_data
 
 from extractors.models import ExtractedArticle
 from presswatch.settings import Settings
-from warehouse import loader, reports, search, watchlists
-from warehouse.db import open_connection
-from warehouse.pipeline import dedupe_articles
+from warehouse import loader, reports, search, summaries, watchlists
+from warehouse.db import open_connection, transaction
+from warehouse.pipeline import dedupe_batch
 
 PRESSWATCH = str(Path(sys.executable).with_name("presswatch"))
 WATCH_QUERIES = [
@@ -79,8 +81,12 @@ def line(name: str, wall: float, cpu: float | None = None, note: str = "") -> No
     print(f"  {name:58s} {wall:7.2f} {cpu_text}  {note}")
 
 
+def load_note() -> str:
+    return "load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def bench_report(db: Path, repeat: int) -> None:
-    print("\nCoverage report (seconds: wall, cpu)")
+    print(f"\nCoverage report (seconds: wall, cpu); {load_note()}")
     con = open_connection(db, read_only=True)
     try:
         for limit, label in ((20, "top 20 stories (table, html)"), (None, "every story (json)")):
@@ -110,6 +116,12 @@ def bench_report(db: Path, repeat: int) -> None:
                  f"{len(report['stories'])} stories, {len(report['copies'])} copies")  # fmt: skip
             for name, values in steps.items():
                 line(f"  {name}", statistics.median(values))
+        wall, cpu, _ = timed(
+            lambda: reports.coverage_report(con, limit=20, matches_per_watchlist=20,
+                                            copies_per_story=0, use_summaries=False),
+            repeat,
+        )  # fmt: skip
+        line("coverage_report, top 20, computed live (no summaries)", wall, cpu)
         some_story = report["stories"][0]["story_id"]
         outlet = report["outlets"][0]["outlet"]
         for name, filters in (
@@ -124,7 +136,7 @@ def bench_report(db: Path, repeat: int) -> None:
             line(f"coverage_report, {name}", wall, cpu)
     finally:
         con.close()
-    print("\n`presswatch report coverage` end to end (seconds, wall)")
+    print(f"\n`presswatch report coverage` end to end (seconds, wall); {load_note()}")
     out = Path(f"{db}.bench-out")
     out.mkdir(exist_ok=True)
     line(
@@ -182,7 +194,7 @@ def bench_report(db: Path, repeat: int) -> None:
 
 
 def bench_search(db: Path, repeat: int, skip_index: bool) -> None:
-    print("\nSearch (seconds: wall, cpu)")
+    print(f"\nSearch (seconds: wall, cpu); {load_note()}")
     con = open_connection(db)
     try:
         if not skip_index or not search.index_status(con).exists:
@@ -238,7 +250,7 @@ def _articles(count: int, seed: int) -> dict[str, ExtractedArticle]:
 
 
 def bench_watchlists(db: Path, batch: int, keep: bool) -> None:
-    print("\nWatchlists (seconds: wall, cpu)")
+    print(f"\nWatchlists (seconds: wall, cpu); {load_note()}")
     con = open_connection(db)
     try:
         if not keep:
@@ -251,30 +263,35 @@ def bench_watchlists(db: Path, batch: int, keep: bool) -> None:
         source = loader.ensure_source(con, "bench", "bench://ingest")
         items = _articles(batch, seed=int(time.time()))  # new refs: really new articles
         run_id = loader.start_run(con, "bench", "bench://ingest")
-        started, cpu0 = time.perf_counter(), time.process_time()
-        result = loader.load_articles(
-            con, source, run_id, [loader.ArticleInput(r, a) for r, a in items.items()]
-        )
-        load_wall = time.perf_counter() - started
-        dedupe_articles(con, result.changed, Settings())  # includes watchlist matching
-        ingest_wall, ingest_cpu = time.perf_counter() - started, time.process_time() - cpu0
-        match_wall, match_cpu, matched = timed(
-            lambda: watchlists.match_articles(con, result.changed), 3
-        )
-        base_wall, base_cpu = ingest_wall - match_wall, ingest_cpu - match_cpu
-        line(f"ingest {batch} articles: load", load_wall)
-        line(
-            f"ingest {batch} articles: load + dedupe + stories + matching", ingest_wall, ingest_cpu
-        )
-        name = f"watchlist matching of the batch ({len(WATCH_QUERIES)} queries)"
-        line(name, match_wall, match_cpu, f"{matched} matches")
+        # The steps of loader.load_articles + pipeline.dedupe_articles, timed one by one.
+        times: dict[str, tuple[float, float]] = {}
+        load = [loader.ArticleInput(r, a) for r, a in items.items()]
+        wall, cpu, loaded = timed(lambda: loader.load_articles(con, source, run_id, load))
+        times["load"] = (wall, cpu)
+        changed = loaded.changed
+        with transaction(con):
+            times["dedupe + stories"] = timed(lambda: dedupe_batch(con, changed, Settings()))[:2]
+            wall, cpu, matched = timed(lambda: watchlists.match_articles(con, changed))
+            times["matching"] = (wall, cpu)
+            wall, cpu, refreshed = timed(lambda: summaries.refresh(con))
+            times["coverage summaries"] = (wall, cpu)
+        total_wall = sum(t[0] for t in times.values())
+        total_cpu = sum(t[1] for t in times.values())
+        line(f"ingest {batch} articles: load + dedupe + matching + summaries",
+             total_wall, total_cpu)  # fmt: skip
+        for name, (wall, cpu) in times.items():
+            line(f"  {name}", wall, cpu)
         print(
-            f"  matching adds {100 * match_wall / base_wall:.1f}% (wall) / "
-            f"{100 * match_cpu / base_cpu:.1f}% (cpu) to ingestion without it"
+            f"  matching: {matched} matches ({len(WATCH_QUERIES)} queries); summaries: "
+            f"{refreshed.mode}, {refreshed.articles_changed} articles, {refreshed.stories} "
+            f"stories, {refreshed.days} days, {refreshed.outlets} outlets recomputed"
         )
-        con.execute(
-            "DELETE FROM watch_matches WHERE article_id IN (SELECT unnest(?))", [result.changed]
+        match_wall, match_cpu = times["matching"]
+        print(
+            f"  matching adds {100 * match_wall / (total_wall - match_wall):.1f}% (wall) / "
+            f"{100 * match_cpu / (total_cpu - match_cpu):.1f}% (cpu) to ingestion without it"
         )
+        con.execute("DELETE FROM watch_matches WHERE article_id IN (SELECT unnest(?))", [changed])
     finally:
         con.close()
 
@@ -295,7 +312,15 @@ def main() -> None:
     print(f"presswatch report/search/watchlist benchmark: {os.cpu_count()} cores, {args.db}")
     if not (args.reuse and args.db.exists()):
         timings = scale_data.generate(args.db, args.articles)
-        print(f"generated {args.articles:,} articles in {timings['generate_s']:.0f} s")
+        print(f"generated {args.articles:,} articles in {timings['generate_s']:.0f} s; "
+              f"coverage summaries built in {timings['summaries_s']:.1f} s")  # fmt: skip
+    else:
+        con = open_connection(args.db)  # migrates a warehouse generated by an older version
+        try:
+            wall, cpu, result = timed(lambda: summaries.refresh(con))
+            line(f"coverage summaries refresh ({result.mode})", wall, cpu)
+        finally:
+            con.close()
     parts = set(args.parts.split(","))
     if "watch" in parts:  # first: the report then has a watchlist to filter on
         bench_watchlists(args.db, args.batch, args.keep_watchlist)

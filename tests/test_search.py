@@ -134,6 +134,36 @@ def test_articles_newer_than_the_index_are_found_and_rebuild_policy(
     assert _titles(rebuilt) == _titles(from_delta)
 
 
+def test_postings_give_the_same_results_and_the_fts_scores(
+    indexed: duckdb.DuckDBPyConnection,
+) -> None:
+    """Search reads ``postings`` (terms sorted by term) when the index has them, else the
+    index's own ``terms``: same results; single-word scores equal fts's ``match_bm25``."""
+    queries = [
+        "laming",
+        "fuel",
+        "fuel duty",
+        "hauliers OR valley",
+        "fuel NOT hauliers",
+        '"river peaked"',
+    ]
+    with_postings = {q: search.search(indexed, q) for q in queries}
+    assert all(with_postings[q] for q in queries)
+    for word in ("laming", "fuel"):
+        expected = indexed.execute(
+            f"SELECT article_id, round(score, 4) FROM (SELECT article_id, "
+            f"{search.FTS_SCHEMA}.match_bm25(article_id, ?) AS score FROM articles) "
+            "WHERE score IS NOT NULL",
+            [word],
+        ).fetchall()
+        found = {(r["id"], r["score"]) for r in with_postings[word]}
+        assert found == {(a, float(s)) for a, s in expected}
+    indexed.execute(f"DROP TABLE {search.FTS_SCHEMA}.postings")
+    assert {q: search.search(indexed, q) for q in queries} == with_postings
+    assert search.refresh_index(indexed) is None  # fresh index: only the postings rebuilt
+    assert indexed.execute(f"SELECT count(*) FROM {search.FTS_SCHEMA}.postings").fetchone()[0] > 0
+
+
 def test_filters(indexed: duckdb.DuckDBPyConnection) -> None:
     only = search.search(indexed, "fuel", ReportFilter(outlet="easton gazette"))
     assert _titles(only) == ["Hauliers warn over fuel duty rise"]

@@ -9,6 +9,10 @@
   the index does, scored with the index's BM25 statistics) so results are always complete.
 * ``refresh_index`` rebuilds the index when the delta is worth it (policy below); the
   ingestion flows call it at the end of their dedupe step.
+* The index's ``terms`` table (one row per token, ~90M rows at 1M articles) is in document
+  order, so finding a term's documents scans all of it (~0.5 s). Each build also writes
+  ``postings``, the same (termid, docid) rows sorted by term: a query reads only the row
+  groups of its terms (zone maps), ~0.01 s.
 
 Query syntax is the watchlist syntax (``warehouse.query``). A single word matches its
 inflections (the index stems: ``report`` finds "reports"); a quoted phrase or a word that
@@ -160,6 +164,7 @@ def rebuild_index(con: duckdb.DuckDBPyConnection) -> float:
         f"PRAGMA create_fts_index('articles', 'article_id', 'title', 'body_text', "
         f"overwrite = 1, ignore = '{_IGNORE}')"
     )
+    build_postings(con)
     seconds = time.perf_counter() - started
     con.execute(
         "INSERT OR REPLACE INTO search_index_state VALUES (1, ?, ?, ?, ?)",
@@ -168,13 +173,36 @@ def rebuild_index(con: duckdb.DuckDBPyConnection) -> float:
     return seconds
 
 
+def build_postings(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)write ``postings``: the index's term occurrences sorted by term."""
+    con.execute(f"DROP TABLE IF EXISTS {FTS_SCHEMA}.postings")
+    con.execute(
+        f"CREATE TABLE {FTS_SCHEMA}.postings AS SELECT termid, docid "
+        f"FROM {FTS_SCHEMA}.terms ORDER BY termid, docid"
+    )
+
+
+def _has_postings(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? "
+            "AND table_name = 'postings' AND database_name = current_database()",
+            [FTS_SCHEMA],
+        ).fetchone()[0]
+    )
+
+
 def refresh_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> float | None:
     """Rebuild the index if the policy says so (or ``force``); returns the build seconds,
-    or None when the index was fresh enough (or the warehouse is a DuckLake: no index)."""
+    or None when the index was fresh enough (or the warehouse is a DuckLake: no index).
+    An index built before ``postings`` existed gets them (they derive from its terms)."""
     if ducklake.is_lake(con):
         return None
-    if force or index_status(con).needs_rebuild:
+    status = index_status(con)
+    if force or status.needs_rebuild:
         return rebuild_index(con)
+    if status.exists and not _has_postings(con):
+        build_postings(con)
     return None
 
 
@@ -273,7 +301,16 @@ def search(
     compiler = _Compiler(leaves)
     condition = compiler.compile(query.tree)
     needs_text = any(not leaf.exact for leaf in leaves.values())
-    sql, params = _search_sql(every, scored, status, condition, compiler.params, filters)
+    termids = [
+        r[0]
+        for r in con.execute(
+            f"SELECT termid FROM {FTS_SCHEMA}.dict WHERE term IN (SELECT unnest(?))", [every]
+        ).fetchall()
+    ]
+    postings = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
+    sql, params = _search_sql(
+        every, scored, status, condition, compiler.params, filters, (postings, termids)
+    )
     sql += " LIMIT 100000"  # a phrase is verified in at most this many ranked candidates
     results: list[dict[str, Any]] = []
     page = max(limit * 5, 200) if needs_text else limit
@@ -335,17 +372,25 @@ def _search_sql(
     condition: str,
     condition_params: list[Any],
     filters: ReportFilter | None,
+    postings: tuple[str, list[int]],
 ) -> tuple[str, list[Any]]:
-    """Index hits (articles not updated since the build) plus delta hits, one ranking."""
+    """Index hits (articles not updated since the build) plus delta hits, one ranking.
+    ``postings``: the table of (termid, docid) rows to read and the query's term ids,
+    written as literals so the scan skips the row groups without them."""
+    table, termids = postings
+    in_terms = ", ".join(str(int(t)) for t in termids) or "NULL"
     params: list[Any] = [every, [s in scored for s in every]]
+    # In DOUBLE: with DECIMAL literals the arithmetic runs in DECIMAL, ~3x slower.
     bm25 = (
-        f"CASE WHEN scored THEN log(((st.num_docs - df + 0.5) / (df + 0.5)) + 1) "
-        f"* (tf * {_K + 1}) / (tf + {_K} * ({1 - _B} + {_B} * len / st.avgdl)) ELSE 0 END"
+        "CASE WHEN scored THEN log(((st.num_docs - df + 0.5::DOUBLE) / (df + 0.5::DOUBLE)) + 1) "
+        f"* (tf * {_K + 1}::DOUBLE) / (tf + {_K}::DOUBLE * ({1 - _B}::DOUBLE + {_B}::DOUBLE "
+        "* len / st.avgdl)) ELSE 0 END"
     )
     # Delta articles must contain a prefix of each... at least one scored stem (substring
     # of the folded text: a Porter stem differs from its word only in the last letters).
     prefixes = sorted({s[: max(3, len(s) - 2)] for s in scored})
     delta_filter = " OR ".join("contains(lower(strip_accents(x.t)), ?)" for _ in prefixes)
+    newer = "coalesce(?, '-infinity'::TIMESTAMPTZ)"  # after the watermark (all if none)
     filter_sql = ""
     filter_params: list[Any] = []
     if filters is not None and filters.active:
@@ -359,16 +404,21 @@ def _search_sql(
         idx_tf AS (
             SELECT t.docid, q.term, any_value(q.df) AS df, any_value(q.scored) AS scored,
                    count(*) AS tf
-            FROM {FTS_SCHEMA}.terms t JOIN q USING (termid) GROUP BY t.docid, q.term),
+            FROM {table} t JOIN q USING (termid)
+            WHERE t.termid IN ({in_terms}) GROUP BY t.docid, q.term),
+        idx_docs AS (  -- the query's condition first: fewer documents to look up and score
+            SELECT docid, stems FROM (
+                SELECT docid, list(term) AS stems FROM idx_tf GROUP BY docid)
+            WHERE {condition}),
         idx_hits AS (
-            SELECT docs.name AS article_id, sum({bm25}) AS score, list(term) AS stems
-            FROM idx_tf JOIN {FTS_SCHEMA}.docs docs USING (docid), st
+            SELECT docs.name AS article_id, sum({bm25}) AS score, any_value(stems) AS stems
+            FROM idx_docs JOIN idx_tf USING (docid) JOIN {FTS_SCHEMA}.docs docs USING (docid), st
             GROUP BY docs.name),
-        delta_ids AS (SELECT article_id FROM articles WHERE updated_at > ? OR ? IS NULL),
-        delta AS (
+        delta_ids AS (SELECT article_id FROM articles WHERE updated_at > {newer}),
+        delta AS (  -- the date test on the scan itself: text is read for the delta only
             SELECT x.article_id, x.t FROM (
                 SELECT article_id, coalesce(title, '') || ' ' || body_text AS t
-                FROM articles WHERE article_id IN (SELECT article_id FROM delta_ids)) x
+                FROM articles WHERE updated_at > {newer}) x
             WHERE {delta_filter}),
         delta_tokens AS (
             SELECT article_id, stem(w, 'porter') AS term FROM (
@@ -391,6 +441,6 @@ def _search_sql(
         SELECT h.article_id, h.score, h.stems FROM hits h
         WHERE h.score > 0 AND {condition}{filter_sql}
         ORDER BY h.score DESC, h.article_id"""
-    params += [status.watermark, status.watermark, *prefixes]
+    params += [*condition_params, status.watermark, status.watermark, *prefixes]
     params += condition_params + filter_params
     return sql, params
