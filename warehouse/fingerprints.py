@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from wordfreq import get_frequency_dict
 
 from presswatch.settings import DedupSettings
 
@@ -324,6 +323,10 @@ def _frequencies(language: str) -> dict[str, float]:
     a dict lookup per term instead of wordfreq's per-call tokenisation."""
     found = _FREQUENCIES.get(language)
     if found is None:
+        # Imported here: wordfreq takes ~0.4 s to import, and query parsing (search,
+        # watchlists) uses this module's tokens but never the frequencies.
+        from wordfreq import get_frequency_dict
+
         try:
             found = get_frequency_dict(language)
         except LookupError:  # a language wordfreq does not know: use English statistics

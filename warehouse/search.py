@@ -351,15 +351,23 @@ def search(
 
 
 def _details(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Title, outlet, date, body... of a page of results (a literal IN list: an index
-    lookup, not a scan of every body)."""
+    """Title, outlet, date, body... of a page of results: article_overview's columns, with
+    the same literal IN list on each table (index lookups; through the view, the story
+    and copy tables would be scanned whole)."""
     if not ids:
         return {}
+    listed = f"IN ({', '.join('?' * len(ids))})"
     cursor = con.execute(
-        f"""SELECT article_id, title, outlet, seen_or_published_at AS published_or_seen, url,
-                   story_id, duplicate_of, body_text
-            FROM article_overview WHERE article_id IN ({", ".join("?" * len(ids))})""",
-        ids,
+        f"""SELECT a.article_id, a.title, o.name AS outlet,
+                   coalesce(a.published_at, a.first_seen_at) AS published_or_seen, a.url,
+                   m.story_id, d.canonical_id AS duplicate_of, a.body_text
+            FROM (SELECT * FROM articles WHERE article_id {listed}) a
+            LEFT JOIN outlets o ON o.outlet_id = a.outlet_id
+            LEFT JOIN (SELECT article_id, story_id FROM story_members
+                       WHERE article_id {listed}) m ON m.article_id = a.article_id
+            LEFT JOIN (SELECT article_id, canonical_id FROM duplicate_links
+                       WHERE article_id {listed}) d ON d.article_id = a.article_id""",
+        ids * 3,
     )
     columns = [d[0] for d in cursor.description]
     return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
