@@ -23,10 +23,11 @@ from snowballing into one topic-sized story. A copy always joins its canonical's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import numpy as np
+from scipy import sparse
 
 from presswatch.settings import StorySettings
 from warehouse.dedup import BatchArticle, epoch_us, in_list, insert_rows
@@ -51,6 +52,7 @@ def _index_terms(
                 np.array([term_id(t) for t in found], dtype=np.int64),
                 np.array(list(found.values()), dtype=np.float64),
             )
+            b.terms = terms
         vectors.append(terms)
     sizes = np.array([len(t.ids) for t in vectors], dtype=np.int64)
     if not sizes.sum():
@@ -82,47 +84,88 @@ def _neighbours(
     """(new seq, earlier seq, cosine) of every pair above the join threshold, by new seq
     then best first.
 
-    Pairs are keyed ``me * 2^32 + other`` while counting shared heavy terms (one integer
-    hash key), and only the candidates' own rows are read for the exact cosine.
+    One scan reads the window's rows carrying any of the batch's terms (no other row can
+    count as a shared term or add to a cosine); sparse products then count the shared
+    heavy terms of every (new, earlier) pair and give the exact cosine of the candidates.
     """
     low = min(b.seq for b in batch)
-    high = max(b.seq for b in batch)
     window = timedelta(days=settings.window_days)
-    found = con.execute(
-        """WITH b AS (SELECT term, seq, weight, day, heavy FROM article_terms
-                      WHERE seq BETWEEN $1 AND $2),
-           wh AS (SELECT term, seq, day FROM article_terms
-                  WHERE day BETWEEN $3 AND $4 AND heavy
-                    AND term IN (SELECT term FROM b WHERE heavy)),
-           common AS (SELECT term FROM wh GROUP BY term HAVING count(*) > $5),
-           candidates AS (
-             SELECT b.seq::BIGINT * 4294967296 + wh.seq AS pair
-             FROM b JOIN wh ON wh.term = b.term AND wh.seq < b.seq
-              AND wh.day BETWEEN b.day - CAST($6 AS INTEGER) AND b.day + CAST($6 AS INTEGER)
-             WHERE b.heavy AND b.term NOT IN (SELECT term FROM common)
-             GROUP BY 1 HAVING count(*) >= $8),
-           pairs AS (SELECT pair // 4294967296 AS me, pair % 4294967296 AS other
-                     FROM candidates),
-           wc AS (SELECT term, seq, weight FROM article_terms
-                  WHERE day BETWEEN $3 AND $4 AND seq IN (SELECT other FROM pairs))
-           SELECT p.me, p.other, sum(b.weight * wc.weight) AS cosine
-           FROM pairs p JOIN b ON b.seq = p.me JOIN wc ON wc.seq = p.other AND wc.term = b.term
-           GROUP BY p.me, p.other
-           HAVING sum(b.weight * wc.weight) >= $7""",
-        [
-            low,
-            high,
-            min(b.day for b in batch) - window,
-            max(b.day for b in batch) + window,
-            settings.term_max_df,
-            settings.window_days,
-            settings.join_threshold,
-            settings.retrieval_min_shared,
-        ],
-    ).fetchnumpy()
-    me, other, cosine = found["me"], found["other"], found["cosine"]
-    order = np.lexsort((other, -cosine, me))
-    return me[order].tolist(), other[order].tolist(), cosine[order].tolist()
+    mine = [(b, b.terms) for b in batch if b.terms is not None and len(b.terms.ids)]
+    if not mine:
+        return [], [], []
+    sizes = np.array([len(t.ids) for _b, t in mine], dtype=np.int64)
+    b_row = np.repeat(np.array([b.seq for b, _t in mine], dtype=np.int64) - low, sizes)
+    b_term = np.concatenate([t.ids for _b, t in mine])
+    b_weight = np.concatenate([t.weights for _b, t in mine]).astype(np.float32)
+    b_heavy = np.arange(len(b_term)) - np.repeat(np.cumsum(sizes) - sizes, sizes) < (
+        settings.retrieval_terms
+    )
+    vocabulary = np.unique(b_term)
+    con.register(
+        "batch_vocabulary",
+        {"term": vocabulary, "position": np.arange(len(vocabulary), dtype=np.int32)},
+    )
+    try:
+        w = con.execute(
+            """SELECT v.position, t.seq, t.weight, t.heavy, t.day - DATE '1970-01-01' AS day
+               FROM article_terms t JOIN batch_vocabulary v ON v.term = t.term
+               WHERE t.day BETWEEN $1 AND $2""",
+            [min(b.day for b in batch) - window, max(b.day for b in batch) + window],
+        ).fetchnumpy()
+    finally:
+        con.unregister("batch_vocabulary")
+    if not len(w["seq"]):
+        return [], [], []
+    w_seq = w["seq"].astype(np.int64)
+    base = int(w_seq.min())
+    rows = int(w_seq.max()) - base + 1
+    w_row, w_term = w_seq - base, w["position"].astype(np.int64)
+    width = len(vocabulary)
+    # Heavy window rows on the batch's heavy terms; terms carried too widely are skipped.
+    heavy_terms = np.zeros(width, dtype=bool)
+    b_term_index = np.searchsorted(vocabulary, b_term)
+    heavy_terms[b_term_index[b_heavy]] = True
+    wh = w["heavy"] & heavy_terms[w_term]
+    common = np.bincount(w_term[wh], minlength=width) > settings.term_max_df
+    bh = b_heavy & ~common[b_term_index]
+    shared = _sparse(b_row[bh], b_term_index[bh], np.ones(int(bh.sum())), len(batch), width) @ (
+        _sparse(w_row[wh], w_term[wh], np.ones(int(wh.sum())), rows, width).T
+    )
+    shared = shared.tocoo()
+    me_row, other_row = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    me_seq, other_seq = me_row + low, other_row + base
+    day_of = np.zeros(rows, dtype=np.int64)
+    day_of[w_row] = w["day"]
+    me_day = np.array([(b.day - _EPOCH).days for b in batch], dtype=np.int64)[me_row]
+    keep = (
+        (shared.data >= settings.retrieval_min_shared)
+        & (other_seq < me_seq)
+        & (np.abs(day_of[other_row] - me_day) <= settings.window_days)
+    )
+    me_row, other_row, me_seq, other_seq = (
+        me_row[keep],
+        other_row[keep],
+        me_seq[keep],
+        other_seq[keep],
+    )
+    if not len(me_row):
+        return [], [], []
+    b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
+    w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
+    cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
+    good = cosine >= settings.join_threshold
+    me_seq, other_seq, cosine = me_seq[good], other_seq[good], cosine[good]
+    order = np.lexsort((other_seq, -cosine, me_seq))
+    return me_seq[order].tolist(), other_seq[order].tolist(), cosine[order].tolist()
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _sparse(
+    rows: np.ndarray, columns: np.ndarray, values: np.ndarray, height: int, width: int
+) -> sparse.csr_matrix:
+    return sparse.csr_matrix((values, (rows, columns)), shape=(height, width))
 
 
 def _memberships(
