@@ -45,7 +45,11 @@ def _assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
     summaries.refresh(con, full=True)
     assert _contents(con) == incremental
     con.execute("ROLLBACK")
-    for options in ({}, {"limit": 2, "matches_per_watchlist": 1, "copies_per_story": 1}):
+    for options in (
+        {},
+        {"limit": 2, "matches_per_watchlist": 1, "copies_per_story": 1},
+        {"limit": 1, "matches_per_watchlist": 3, "copies_per_story": 0},
+    ):
         assert _report(con, **options) == _report(con, use_summaries=False, **options)
     for section in reports.SECTIONS:  # as --format csv / parquet read them
         for limit in (None, 2):
@@ -106,6 +110,13 @@ def test_incremental_runs_equal_full_recomputation(con: duckdb.DuckDBPyConnectio
     load_and_dedupe(con, moved, source="run-2")
     assert summaries.refresh(con).mode == "unchanged"
     _assert_consistent(con)
+    # Watchlist edits: matches added over several days, then removed.
+    watchlists.add(con, "bridge", ["bridge OR budget", "laming"])
+    assert con.execute("SELECT count(*) FROM coverage_watch_days WHERE watchlist = 'bridge'"
+                       ).fetchone()[0] >= 3  # fmt: skip
+    _assert_consistent(con)
+    watchlists.remove(con, "bridge", ["laming"])
+    _assert_consistent(con)
 
 
 def test_rebuild_and_writes_that_skip_the_refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -118,6 +129,8 @@ def test_rebuild_and_writes_that_skip_the_refresh(con: duckdb.DuckDBPyConnection
     con.execute("UPDATE articles SET outlet_id = NULL WHERE article_id IN "
                 "(SELECT article_id FROM articles ORDER BY article_id LIMIT 1)")  # fmt: skip
     con.execute("UPDATE outlets SET name = 'Renamed Gazette' WHERE name = 'Easton Gazette'")
+    con.execute("DELETE FROM watch_matches WHERE article_id IN "
+                "(SELECT article_id FROM watch_matches LIMIT 1)")  # fmt: skip
     assert not summaries.is_fresh(con)
     assert _report(con) == _report(con, use_summaries=False)
     result = summaries.refresh(con)

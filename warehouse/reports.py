@@ -513,49 +513,46 @@ def _summary_watch(
     matches_per_watchlist: int | None,
     step: Callable[[str], None],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Mentions, watchlists and matches of an unfiltered report, from one table of the
-    matched (watchlist, article) pairs with the articles' dates (coverage_facts): the
-    same rows as report_mentions / watchlist_summary / report_matches."""
+    """Mentions, watchlists and matches of an unfiltered report from the summaries (the
+    rows report_mentions / watchlist_summary / report_matches give). An article has one
+    day, so a watchlist's article count is the sum of its days'."""
     step("mentions")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE}_watch AS
-            SELECT m.watchlist, f.article_id,
-                   coalesce(f.published_at, f.first_seen_at) AS seen_or_published_at,
-                   f.canonical_id IS NULL AS original
-            FROM (SELECT DISTINCT watchlist, article_id FROM watch_matches) m
-            JOIN coverage_facts f ON f.article_id = m.article_id"""
-    )
-    mentions = _rows(
-        con,
-        f"""SELECT watchlist, CAST(seen_or_published_at AS DATE) AS day,
-                   count(*) AS articles, count(*) FILTER (WHERE original) AS distinct_articles
-            FROM {SCOPE_TABLE}_watch GROUP BY 1, 2 ORDER BY {_SECTION_ORDER["mentions"]}""",
-    )
+    mentions = _rows(con, f"FROM coverage_watch_days ORDER BY {_SECTION_ORDER['mentions']}")
     step("watchlists")
     watch = _rows(
         con,
-        f"""SELECT w.name,
-                   (SELECT list(q.query ORDER BY q.created_at, q.query) FROM watch_queries q
-                    WHERE q.watchlist = w.name) AS queries,
-                   coalesce(n.articles, 0) AS articles
-            FROM watchlists w
-            LEFT JOIN (SELECT watchlist, count(*) AS articles FROM {SCOPE_TABLE}_watch
-                       GROUP BY 1) n ON n.watchlist = w.name
-            ORDER BY w.name""",
+        """SELECT w.name,
+                  (SELECT list(q.query ORDER BY q.created_at, q.query) FROM watch_queries q
+                   WHERE q.watchlist = w.name) AS queries,
+                  coalesce(n.articles, 0) AS articles
+           FROM watchlists w
+           LEFT JOIN (SELECT watchlist, CAST(sum(articles) AS BIGINT) AS articles
+                      FROM coverage_watch_days GROUP BY 1) n ON n.watchlist = w.name
+           ORDER BY w.name""",
     )
     for row in watch:
         row["queries"] = list(row["queries"] or [])
     step("matches")
-    picked = ""
+    matched = "SELECT article_id FROM coverage_watch_facts"
     if matches_per_watchlist:
-        picked = (
-            f" QUALIFY row_number() OVER (PARTITION BY watchlist "
-            f"ORDER BY seen_or_published_at DESC, article_id) <= {int(matches_per_watchlist)}"
-        )
+        # Each watchlist's most recent days holding N matched articles hold its N latest.
+        matched = f"""
+            WITH cum AS (
+                SELECT watchlist, day, sum(articles) OVER (
+                    PARTITION BY watchlist ORDER BY day DESC) AS total
+                FROM coverage_watch_days),
+            cut AS (
+                SELECT watchlist, coalesce(max(day) FILTER (
+                    WHERE total >= {int(matches_per_watchlist)}), min(day)) AS since
+                FROM cum GROUP BY 1)
+            SELECT w.article_id FROM coverage_watch_facts w
+            JOIN cut ON cut.watchlist = w.watchlist
+            JOIN coverage_facts f ON f.article_id = w.article_id
+            WHERE coalesce(f.published_at, f.first_seen_at) >= CAST(cut.since AS TIMESTAMPTZ)"""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} AS
-            SELECT {_SCOPE_COLUMNS} FROM {summaries.FACTS_VIEW} WHERE article_id IN (
-                SELECT article_id FROM {SCOPE_TABLE}_watch{picked})"""
+            SELECT {_SCOPE_COLUMNS} FROM {summaries.FACTS_VIEW}
+            WHERE article_id IN ({matched})"""
     )
     if matches_per_watchlist:
         matches = _recent_matches(con, SCOPE_TABLE, matches_per_watchlist)

@@ -2,10 +2,12 @@
 ingestion time, so the unfiltered coverage report reads a few small tables instead of
 aggregating every article (migration 007).
 
-``coverage_facts`` holds each article's narrow facts (story, outlet, dates, copy link);
-the summary tables aggregate it. ``refresh`` (called at the end of every dedupe step)
+``coverage_facts`` holds each article's narrow facts (story, outlet, dates, copy link)
+and ``coverage_watch_facts`` the keys of the watchlist matches; the summary tables
+aggregate them. ``refresh`` (called at the end of every dedupe step)
 finds the articles whose facts changed, rewrites their rows, and recomputes only the
-stories, days and outlets those rows belong to (before and after the change).
+stories, days and outlets those rows belong to (before and after the change); changed
+watchlist matches (found by comparing the keys) make their articles' days recomputed.
 
 Which facts changed: candidates are the articles, story members and copy links written
 since the last refresh (their timestamps); a changed fact that left no timestamp (a
@@ -51,7 +53,8 @@ _INPUT_SUMS = """
         (SELECT coalesce(bit_xor(hash(article_id, story_id)), 0) FROM story_members),
         (SELECT coalesce(bit_xor(hash(article_id, canonical_id, score)), 0)
          FROM duplicate_links),
-        (SELECT coalesce(bit_xor(hash(outlet_id, name)), 0) FROM outlets)"""
+        (SELECT coalesce(bit_xor(hash(outlet_id, name)), 0) FROM outlets),
+        (SELECT coalesce(bit_xor(hash(watchlist, query, article_id)), 0) FROM watch_matches)"""
 _FACT_SUMS = """
     SELECT
         coalesce(bit_xor(hash(article_id, outlet_id, published_at, first_seen_at)), 0),
@@ -114,12 +117,19 @@ _DAY_SQL = f"""
            count(DISTINCT story_id), count(DISTINCT outlet),
            count(*) FILTER (WHERE duplicate_of IS NOT NULL)
     FROM {FACTS_VIEW} WHERE true {{where}} GROUP BY 1"""
+_WATCH_DAYS_SQL = f"""
+    SELECT w.watchlist, {_DAY} AS day, count(DISTINCT w.article_id),
+           count(DISTINCT w.article_id) FILTER (WHERE duplicate_of IS NULL)
+    FROM coverage_watch_facts w JOIN {FACTS_VIEW} f ON f.article_id = w.article_id
+    WHERE true {{where}} GROUP BY 1, 2"""
+_WATCH_KEYS = "watchlist, query, article_id"
 # summary table -> (its SQL, the key column, the key's expression over the facts view)
 _SUMMARIES = {
     "coverage_story_summary": (_STORY_SQL, "story_id", "story_id"),
     "coverage_story_days": (_STORY_DAYS_SQL, "story_id", "story_id"),
     "coverage_outlet_summary": (_OUTLET_SQL, "outlet", _OUTLET),
     "coverage_day_summary": (_DAY_SQL, "day", _DAY),
+    "coverage_watch_days": (_WATCH_DAYS_SQL, "day", _DAY),
 }
 
 
@@ -132,15 +142,15 @@ class RefreshResult:
     outlets: int
 
 
-def _input_sums(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int]:
+def _input_sums(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, int, int]:
     return tuple(con.execute(_INPUT_SUMS).fetchone())  # type: ignore[return-value]
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the summaries reflect the live tables exactly (checksums match)."""
     state = con.execute(
-        "SELECT articles_sum, members_sum, links_sum, outlets_sum FROM coverage_summary_state "
-        "WHERE id = 1"
+        "SELECT articles_sum, members_sum, links_sum, outlets_sum, watch_sum "
+        "FROM coverage_summary_state WHERE id = 1"
     ).fetchone()
     return state is not None and tuple(state) == _input_sums(con)
 
@@ -151,7 +161,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> RefreshRes
     started = datetime.now(UTC)
     sums = _input_sums(con)
     state = con.execute(
-        "SELECT refreshed_at, articles_sum, members_sum, links_sum, outlets_sum "
+        "SELECT refreshed_at, articles_sum, members_sum, links_sum, outlets_sum, watch_sum "
         "FROM coverage_summary_state WHERE id = 1"
     ).fetchone()
     if full or state is None:
@@ -159,22 +169,30 @@ def refresh(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> RefreshRes
     elif tuple(state[1:]) == sums:
         result = RefreshResult("unchanged", 0, 0, 0, 0)
     else:
-        changed = _apply_changes(con, since=state[0])
-        mode = "incremental"
-        # Outlet names leave no timestamp: when outlets changed (usually a new one), or
-        # the checksums show a change the timestamps missed, compare every article.
-        if state[4] != sums[3] or tuple(con.execute(_FACT_SUMS).fetchone()) != sums[:3]:
-            changed += _apply_changes(con, since=None, append=True)
-            mode = "full-diff"
+        mode, changed = "incremental", 0
+        if tuple(state[1:5]) == sums[:4]:  # only watchlist matches changed
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE summary_touched AS FROM coverage_facts LIMIT 0"
+            )
+        else:
+            changed = _apply_changes(con, since=state[0])
+            # Outlet names leave no timestamp: when outlets changed (usually a new one),
+            # or the checksums show a change the timestamps missed, compare every article.
+            if state[4] != sums[3] or tuple(con.execute(_FACT_SUMS).fetchone()) != sums[:3]:
+                changed += _apply_changes(con, since=None, append=True)
+                mode = "full-diff"
+        _apply_watch_changes(con, changed=state[5] != sums[4])
         result = _recompute_touched(con, mode, changed)
     con.execute("DELETE FROM coverage_summary_state")
-    con.execute("INSERT INTO coverage_summary_state VALUES (1, ?, ?, ?, ?, ?)", [started, *sums])
+    con.execute("INSERT INTO coverage_summary_state VALUES (1, ?, ?, ?, ?, ?, ?)", [started, *sums])
     return result
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection) -> RefreshResult:
     con.execute("DELETE FROM coverage_facts")
     con.execute(f"INSERT INTO coverage_facts {_CURRENT_FACTS}")
+    con.execute("DELETE FROM coverage_watch_facts")
+    con.execute(f"INSERT INTO coverage_watch_facts SELECT {_WATCH_KEYS} FROM watch_matches")
     for table, (sql, _key, _expr) in _SUMMARIES.items():
         con.execute(f"DELETE FROM {table}")
         con.execute(f"INSERT INTO {table} {sql.format(where='')}")
@@ -230,6 +248,28 @@ def _apply_changes(
     return con.execute("SELECT count(*) FROM summary_changed").fetchone()[0]
 
 
+def _apply_watch_changes(con: duckdb.DuckDBPyConnection, changed: bool) -> None:
+    """When watch_matches changed, rewrite the coverage_watch_facts rows of the articles
+    whose matches differ; their ids go to ``temp.summary_watch_touched``."""
+    con.execute("CREATE OR REPLACE TEMP TABLE summary_watch_touched (article_id VARCHAR)")
+    if not changed:
+        return
+    con.execute(
+        f"""INSERT INTO summary_watch_touched SELECT DISTINCT article_id FROM (
+                (SELECT {_WATCH_KEYS} FROM watch_matches
+                 EXCEPT ALL SELECT {_WATCH_KEYS} FROM coverage_watch_facts)
+                UNION ALL
+                (SELECT {_WATCH_KEYS} FROM coverage_watch_facts
+                 EXCEPT ALL SELECT {_WATCH_KEYS} FROM watch_matches))"""
+    )
+    touched = "(SELECT article_id FROM summary_watch_touched)"
+    con.execute(f"DELETE FROM coverage_watch_facts WHERE article_id IN {touched}")
+    con.execute(
+        f"INSERT INTO coverage_watch_facts SELECT {_WATCH_KEYS} FROM watch_matches "
+        f"WHERE article_id IN {touched}"
+    )
+
+
 def _recompute_touched(con: duckdb.DuckDBPyConnection, mode: str, changed: int) -> RefreshResult:
     """Recompute the summary rows of the stories, days and outlets of the touched facts
     (both versions), and the outlets of the originals they copy (their copy counts)."""
@@ -240,13 +280,18 @@ def _recompute_touched(con: duckdb.DuckDBPyConnection, mode: str, changed: int) 
             UNION SELECT DISTINCT 'day', CAST({_DAY} AS VARCHAR)
             FROM (SELECT coalesce(published_at, first_seen_at) AS seen_or_published_at
                   FROM summary_touched)
+            UNION SELECT DISTINCT 'watch_day', CAST({_DAY} AS VARCHAR)
+            FROM (SELECT coalesce(published_at, first_seen_at) AS seen_or_published_at
+                  FROM summary_touched
+                  UNION ALL SELECT coalesce(published_at, first_seen_at) FROM coverage_facts
+                  WHERE article_id IN (SELECT article_id FROM summary_watch_touched))
             UNION SELECT DISTINCT 'outlet', coalesce(outlet, '(unknown)')
             FROM (SELECT outlet FROM summary_touched
                   UNION SELECT f.outlet FROM coverage_facts f
                   WHERE f.article_id IN (SELECT canonical_id FROM summary_touched))"""
     )
     for table, (sql, key, expr) in _SUMMARIES.items():
-        kind = "story_id" if key == "story_id" else key
+        kind = "watch_day" if table == "coverage_watch_days" else key
         keys = f"(SELECT key FROM summary_keys WHERE kind = '{kind}')"
         con.execute(f"DELETE FROM {table} WHERE CAST({key} AS VARCHAR) IN {keys}")
         where = f"AND CAST({expr} AS VARCHAR) IN {keys}"

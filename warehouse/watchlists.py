@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse import summaries
 from warehouse.query import And, Document, Node, Not, Or, Query, QueryError, Term, positive_terms
 from warehouse.query import snippet as make_snippet
 
@@ -96,6 +97,7 @@ def add(
         for query in new:
             con.execute("INSERT INTO watch_queries VALUES (?, ?, ?)", [name, query.text, now])
         counts = backfill(con, [WatchQuery(name, q) for q in new], progress=progress)
+        summaries.refresh(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -127,6 +129,7 @@ def remove(con: duckdb.DuckDBPyConnection, name: str, texts: Sequence[str] = ())
         if not texts:
             con.execute("DELETE FROM watch_matches WHERE watchlist = ?", [name])
             con.execute("DELETE FROM watchlists WHERE name = ?", [name])
+        summaries.refresh(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -80,6 +80,21 @@ CREATE TABLE coverage_day_summary (
     copies            BIGINT NOT NULL
 );
 
+-- The keys of watch_matches (copied, so a refresh can tell which matches changed) and
+-- report_mentions per watchlist and day (an article counts once per watchlist).
+CREATE TABLE coverage_watch_facts (
+    watchlist  VARCHAR NOT NULL,
+    query      VARCHAR NOT NULL,
+    article_id VARCHAR NOT NULL
+);
+
+CREATE TABLE coverage_watch_days (
+    watchlist         VARCHAR NOT NULL,
+    day               DATE NOT NULL,
+    articles          BIGINT NOT NULL,
+    distinct_articles BIGINT NOT NULL
+);
+
 -- When the summaries were refreshed and the checksums of the inputs they reflect.
 CREATE TABLE coverage_summary_state (
     id            INTEGER NOT NULL,                -- always 1
@@ -87,7 +102,8 @@ CREATE TABLE coverage_summary_state (
     articles_sum  UBIGINT NOT NULL,                -- bit_xor of row hashes, see summaries.py
     members_sum   UBIGINT NOT NULL,
     links_sum     UBIGINT NOT NULL,
-    outlets_sum   UBIGINT NOT NULL
+    outlets_sum   UBIGINT NOT NULL,
+    watch_sum     UBIGINT NOT NULL
 );
 
 -- report_stories picks the earliest original by (date, id): the same article whichever
