@@ -22,7 +22,8 @@ with generated articles, then a separate process measures incremental batches.
   of RAM in cached pages), numpy's BLAS is not used: one core does the work. Articles per
   second per core = batch size / CPU time of the process during ``dedupe_batch`` (CPU
   time, so that other work on a shared machine does not count; wall time is printed too).
-  ``--batches`` batches of ``--batch`` new articles (dated the day after the preload; 10%
+  ``--batches`` batches of ``--batch`` new articles (dated from the day after the preload
+  on, 2,000 a day like the preload; 10%
   copies of loaded articles, 40% continuing loaded stories, the rest new stories) are
   loaded with ``warehouse.loader`` and checkpointed (not timed: the loader's cost) and
   deduplicated (timed, commit included). Reported: per-article cost, throughput, how the
@@ -335,7 +336,8 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
     for b in range(batches):
         items = []
         for k in range(batch):
-            day = last_day + timedelta(days=1)
+            # New articles keep the preload's pace of PER_DAY a day.
+            day = last_day + timedelta(days=1 + (b * batch + k) // PER_DAY)
             roll = rng.random()
             if roll < COPY_SHARE:
                 _ref, body = rng.choice(refs)

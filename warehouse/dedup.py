@@ -106,7 +106,9 @@ class BatchArticle:
 
     @property
     def chronology(self) -> tuple:
-        return (self.sort_ts, self.first_seen_at, self.article_id)
+        """(sort_ts, first_seen_at in microseconds since the epoch, article id)."""
+        times = epoch_us([self.sort_ts, self.first_seen_at]).tolist()
+        return (times[0], times[1], self.article_id)
 
 
 def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[BatchArticle]:
@@ -288,11 +290,17 @@ def _index_anchors(con: duckdb.DuckDBPyConnection, seqs: np.ndarray, anchors: np
 # --- linking -----------------------------------------------------------------------------
 
 
-def _ids_by_seq(con: duckdb.DuckDBPyConnection, seqs: Sequence[int]) -> dict[int, str]:
+_CHRONOLOGY = "article_id, epoch_us(sort_ts), epoch_us(first_seen_at)"
+
+
+def _ids_by_seq(
+    con: duckdb.DuckDBPyConnection, seqs: Sequence[int]
+) -> tuple[dict[int, str], dict[str, tuple]]:
+    """(seq -> article id, article id -> chronology) of indexed articles."""
     rows = con.execute(
-        f"SELECT seq, article_id FROM dedup_index WHERE seq IN {in_list(seqs)}"
+        f"SELECT seq, {_CHRONOLOGY} FROM dedup_index WHERE seq IN {in_list(seqs)}"
     ).fetchall()
-    return dict(rows)
+    return {r[0]: r[1] for r in rows}, {r[1]: (r[2], r[3], r[1]) for r in rows}
 
 
 def _bodies(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
@@ -317,9 +325,11 @@ def _groups_of(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, 
 
 
 def _chronology(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, tuple]:
+    """article id -> (sort_ts, first_seen_at in microseconds since the epoch, article id)."""
+    if not ids:
+        return {}
     rows = con.execute(
-        "SELECT article_id, sort_ts, first_seen_at FROM dedup_index "
-        f"WHERE article_id IN {in_list(ids)}"
+        f"SELECT {_CHRONOLOGY} FROM dedup_index WHERE article_id IN {in_list(ids)}"
     ).fetchall()
     return {r[0]: (r[1], r[2], r[0]) for r in rows}
 
@@ -356,7 +366,7 @@ def link_batch(
 
     # Collapse candidates to copy groups: score each group through its best member.
     outside = sorted({o for cs in candidates.values() for o, _ in cs} - set(by_seq))
-    known = _ids_by_seq(con, outside)
+    known, order = _ids_by_seq(con, outside)
     id_of = {b.seq: b.article_id for b in batch} | known
     existing = _groups_of(con, sorted(set(known.values())))
     chosen: dict[int, list[int]] = {}
@@ -406,14 +416,19 @@ def link_batch(
     if not parent:
         return [], sentences
 
-    links = _groups_of(con, sorted(parent))
+    if all(b.fresh for b in batch):
+        # Fresh articles have no links yet: the groups involved are among ``existing``.
+        involved = set(parent) | {existing[m][0] for m in parent if m in existing}
+        links = {m: link for m, link in existing.items() if m in involved or link[0] in involved}
+    else:
+        links = _groups_of(con, sorted(parent))
     for copy_id, (canonical_id, _score) in links.items():
         union(copy_id, canonical_id)
     groups: dict[str, list[str]] = {}
     for member in parent:
         groups.setdefault(root(member), []).append(member)
-    order = _chronology(con, [m for m in parent if m not in {b.article_id for b in batch}])
     order.update({b.article_id: b.chronology for b in batch})
+    order.update(_chronology(con, [m for m in parent if m not in order]))
     now = datetime.now(UTC)
     new_links: list[DuplicateLink] = []
     remove: list[str] = []

@@ -43,7 +43,12 @@ def dedupe_batch(
         b.fingerprint, b.terms = fingerprint, terms
     links, sentences = link_batch(con, batch, settings.dedup)
     record_batch(con, batch, sentences)
-    canonicals = canonical_of(con, [b.article_id for b in batch])
+    ids = [b.article_id for b in batch]
+    if all(b.fresh for b in batch):  # no earlier links: this batch's are all there are
+        members = set(ids)
+        canonicals = {x.article_id: x.canonical_id for x in links if x.article_id in members}
+    else:
+        canonicals = canonical_of(con, ids)
     stories = assign_batch(con, batch, canonicals, settings.stories)
     con.execute(
         "UPDATE articles SET dedupe_pending = false "

@@ -202,7 +202,8 @@ def _story_ages(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> dict[str
 
 
 def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> None:
-    """A story's label is the headline of its earliest original (non-copy) article."""
+    """A story's label is the headline of its earliest original (non-copy) article; only
+    labels that change are written (fewer rows for the next checkpoint to rewrite)."""
     if not story_ids:
         return
     labels = con.execute(
@@ -218,7 +219,8 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> None:
         insert_rows(
             con,
             """UPDATE stories SET label = batch_rows.label, updated_at = $3
-               FROM batch_rows WHERE stories.story_id = batch_rows.story_id""",
+               FROM batch_rows WHERE stories.story_id = batch_rows.story_id
+                 AND batch_rows.label IS DISTINCT FROM stories.label""",
             {"story_id": [r[0] for r in labels], "label": [r[1] for r in labels]},
             params=[datetime.now(UTC)],
         )
