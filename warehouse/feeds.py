@@ -315,10 +315,9 @@ def mark_already_loaded(con: duckdb.DuckDBPyConnection) -> int:
                FROM articles a
                WHERE a.source_ref = feed_items.article_ref
                  AND a.extraction_method NOT LIKE 'feed-%'
-                 AND feed_items.status <> 'extracted'
-               RETURNING 1"""
-        ).fetchall()
-    return len(updated)
+                 AND feed_items.status <> 'extracted'"""
+        ).fetchone()  # the row count (DuckLake has no RETURNING for updates)
+    return int(updated[0])
 
 
 def record_item_outcomes(
