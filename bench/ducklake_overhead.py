@@ -8,8 +8,9 @@ database) it prints: the first write section of the process (attach, loading the
 extensions, migrations), an empty write section afterwards (``warehouse.db.connection``
 open + close: on DuckLake the lease taken and released and the migration check), and the
 wall and CPU seconds to load and deduplicate ``--articles`` articles in batches of
-``--batch``, one write section per batch as the flows do. The articles are the seed texts
-with a unique opening paragraph each (so every fifth one is a near copy of another).
+``--batch``, one write section for the load and one for the dedupe of each batch, as the
+flows do. The articles are the seed texts behind a unique opening paragraph each, so all
+but the first of each text are linked as copies.
 """
 
 from __future__ import annotations
