@@ -24,7 +24,13 @@ import numpy as np
 
 from presswatch.settings import DedupSettings
 from warehouse import anchor_cache
-from warehouse.fingerprints import CopyFingerprint, Terms, copy_fingerprint, copy_score
+from warehouse.fingerprints import (
+    CopyFingerprint,
+    Terms,
+    copy_fingerprint,
+    copy_fingerprints,
+    copy_score,
+)
 
 METHOD = "sentence-anchors-v2"
 
@@ -346,13 +352,16 @@ def link_batch(
         b.seq: b.fingerprint or copy_fingerprint(b.body, settings) for b in batch
     }
     by_seq = {b.seq: b for b in batch}
-    seq_parts, anchor_parts = [], []
-    for seq, fp in fingerprints.items():
-        unique = np.unique(fp.anchors)
-        seq_parts.append(np.full(len(unique), seq, dtype=np.int64))
-        anchor_parts.append(unique)
-    seqs = np.concatenate(seq_parts) if seq_parts else np.empty(0, dtype=np.int64)
-    anchors = np.concatenate(anchor_parts) if anchor_parts else np.empty(0, dtype=np.int32)
+    # One row per distinct (article, anchor), sorted by article then anchor.
+    owners = np.repeat(
+        np.fromiter(fingerprints, dtype=np.int64, count=len(fingerprints)),
+        [len(fp.anchors) for fp in fingerprints.values()],
+    )
+    keys = np.unique(
+        (owners << 32)
+        | np.concatenate([fp.anchors for fp in fingerprints.values()]).view(np.uint32)
+    )
+    seqs, anchors = keys >> 32, (keys & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
 
     frequent = _frequent_anchors(con)
     candidates, newly_frequent = _candidates(con, seqs, anchors, frequent, settings)
@@ -384,10 +393,11 @@ def link_batch(
             if len(picks) >= settings.max_candidate_groups:
                 break
         chosen[seq] = picks
-    needed = {o for picks in chosen.values() for o in picks} - set(fingerprints)
+    needed = sorted({o for picks in chosen.values() for o in picks} - set(fingerprints))
     bodies = _bodies(con, sorted(id_of[s] for s in needed))
-    for seq in needed:
-        fingerprints[seq] = copy_fingerprint(bodies[id_of[seq]], settings)
+    fingerprints.update(
+        zip(needed, copy_fingerprints([bodies[id_of[s]] for s in needed], settings), strict=True)
+    )
 
     parent: dict[str, str] = {}
 

@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 
@@ -157,41 +158,37 @@ def word_tokens(text: str) -> list[str]:
 
 
 def copy_fingerprint(text: str, settings: DedupSettings) -> CopyFingerprint:
-    return fingerprint_sentences(sentence_tokens(text), settings)
+    return copy_fingerprints([text], settings)[0]
 
 
-def fingerprint_sentences(sentences: list[list[str]], settings: DedupSettings) -> CopyFingerprint:
+def copy_fingerprints(texts: list[str], settings: DedupSettings) -> list[CopyFingerprint]:
+    """The copy fingerprint of each text, hashed in one pass (see ``analyse_batch``)."""
     floor = max(settings.min_sentence_words, settings.shingle_size)
-    evidence = [found for found in sentences if len(found) >= floor]
-    if not evidence:
-        return _EMPTY_FINGERPRINT
     vocabulary = _VOCABULARY
     if len(vocabulary.words) >= _TOKEN_CACHE_LIMIT:
         vocabulary.reset()
-    ids = vocabulary.lookup([w for found in evidence for w in found])
-    lengths = np.fromiter(map(len, evidence), dtype=np.int64, count=len(evidence))
-    return _fingerprint(vocabulary.hashes[ids], lengths, settings.shingle_size)
+    words: list[str] = []
+    lengths: list[int] = []
+    per_text: list[int] = []
+    for text in texts:
+        evidence = [found for found in sentence_tokens(text) if len(found) >= floor]
+        for found in evidence:
+            words += found
+        lengths += map(len, evidence)
+        per_text.append(len(evidence))
+    ids = vocabulary.lookup(words)
+    return _fingerprints(
+        vocabulary.hashes[ids],
+        np.array(lengths, dtype=np.int64),
+        np.array(per_text, dtype=np.int64),
+        settings.shingle_size,
+    )
 
 
-def _fingerprint(hashes: np.ndarray, lengths: np.ndarray, size: int) -> CopyFingerprint:
-    """The fingerprint of evidence sentences given as token hashes and sentence lengths."""
-    if not len(lengths):
-        return _EMPTY_FINGERPRINT
-    # Rolling n-grams over the whole text, then drop the ones that straddle two sentences.
-    count = len(hashes) - size + 1
-    combined = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(size):
-            combined = combined * _SHINGLE_BASE + hashes[offset : offset + count]
-    sentence_of = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-    keep = sentence_of[:count] == sentence_of[size - 1 :]
-    flat = combined[keep]
-    owner = sentence_of[:count][keep]
-    sizes = lengths - size + 1
-    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    minima = np.minimum.reduceat(flat, offsets)
-    anchors = (minima >> np.uint64(32)).astype(np.uint32).view(np.int32)
-    return CopyFingerprint(flat, owner, sizes, anchors)
+def _slices(values: np.ndarray, bounds: list[int]) -> list[np.ndarray]:
+    """``np.split(values, bounds)`` without its per-piece overhead."""
+    edges = [0, *bounds, len(values)]
+    return [values[a:b] for a, b in pairwise(edges)]
 
 
 def reproduced(text: CopyFingerprint, other: CopyFingerprint, ratio: float) -> np.ndarray:
@@ -544,17 +541,12 @@ def analyse_batch(
     owner, weights, term_ids = owner[top], weights[top], term_ids[top]
     norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=n))
     weights = weights / np.where(norms > 0, norms, 1.0)[owner]
-    bounds = np.cumsum(np.bincount(owner, minlength=n))[:-1]
-    return list(
-        zip(
-            fingerprints,
-            [
-                Terms(t, w)
-                for t, w in zip(np.split(term_ids, bounds), np.split(weights, bounds), strict=True)
-            ],
-            strict=True,
-        )
-    )
+    bounds = np.cumsum(np.bincount(owner, minlength=n))[:-1].tolist()
+    terms = [
+        Terms(t, w)
+        for t, w in zip(_slices(term_ids, bounds), _slices(weights, bounds), strict=True)
+    ]
+    return list(zip(fingerprints, terms, strict=True))
 
 
 def _fingerprints(
@@ -578,22 +570,20 @@ def _fingerprints(
     anchors = (np.minimum.reduceat(flat, offsets) >> np.uint64(32)).astype(np.uint32)
     anchors = anchors.view(np.int32)
     first_sentence = np.cumsum(per_article) - per_article
-    sentence_bounds = np.cumsum(per_article)[:-1]
-    entry_bounds = np.searchsorted(owner, first_sentence[1:])
+    sentence_bounds = np.cumsum(per_article)[:-1].tolist()
+    entry_bounds = np.searchsorted(owner, first_sentence[1:]).tolist()
+    local_owner = (
+        owner - first_sentence[np.repeat(np.arange(len(per_article)), per_article)][owner]
+    ).astype(np.int32)
     result = []
-    for k, (f, o, s, a) in enumerate(
-        zip(
-            np.split(flat, entry_bounds),
-            np.split(owner, entry_bounds),
-            np.split(sizes, sentence_bounds),
-            np.split(anchors, sentence_bounds),
-            strict=True,
-        )
+    for f, o, s, a in zip(
+        _slices(flat, entry_bounds),
+        _slices(local_owner, entry_bounds),
+        _slices(sizes, sentence_bounds),
+        _slices(anchors, sentence_bounds),
+        strict=True,
     ):
-        if not len(s):
-            result.append(_EMPTY_FINGERPRINT)
-            continue
-        result.append(CopyFingerprint(f, (o - first_sentence[k]).astype(np.int32), s, a))
+        result.append(CopyFingerprint(f, o, s, a) if len(s) else _EMPTY_FINGERPRINT)
     return result
 
 
