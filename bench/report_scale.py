@@ -291,7 +291,6 @@ def bench_watchlists(db: Path, batch: int, keep: bool) -> None:
             f"  matching adds {100 * match_wall / (total_wall - match_wall):.1f}% (wall) / "
             f"{100 * match_cpu / (total_cpu - match_cpu):.1f}% (cpu) to ingestion without it"
         )
-        con.execute("DELETE FROM watch_matches WHERE article_id IN (SELECT unnest(?))", [changed])
     finally:
         con.close()
 

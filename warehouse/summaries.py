@@ -23,7 +23,7 @@ skipped the refresh makes the report slower, never wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 
@@ -38,13 +38,17 @@ _FACT_COLUMNS = (
     "canonical_id",
     "score",
 )
+# Each table is read through {only} (a filter on article_id, or nothing): on each one, so
+# a refresh of a few articles does not hash-join the whole story and copy tables.
 _CURRENT_FACTS = """
     SELECT a.article_id, m.story_id, a.outlet_id, o.name AS outlet, a.published_at,
            a.first_seen_at, d.canonical_id, d.score
-    FROM articles a
-    LEFT JOIN outlets o         ON o.outlet_id = a.outlet_id
-    LEFT JOIN story_members m   ON m.article_id = a.article_id
-    LEFT JOIN duplicate_links d ON d.article_id = a.article_id"""
+    FROM (SELECT * FROM articles {only}) a
+    LEFT JOIN outlets o ON o.outlet_id = a.outlet_id
+    LEFT JOIN (SELECT article_id, story_id FROM story_members {only}) m
+        ON m.article_id = a.article_id
+    LEFT JOIN (SELECT article_id, canonical_id, score FROM duplicate_links {only}) d
+        ON d.article_id = a.article_id"""
 # bit_xor of row hashes: order-independent, so the inputs and coverage_facts compare.
 _INPUT_SUMS = """
     SELECT
@@ -169,19 +173,27 @@ def refresh(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> RefreshRes
     elif tuple(state[1:]) == sums:
         result = RefreshResult("unchanged", 0, 0, 0, 0)
     else:
+        since = state[0]
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE summary_candidates AS
+               SELECT article_id FROM articles WHERE updated_at >= $since
+               UNION SELECT article_id FROM story_members WHERE assigned_at >= $since
+               UNION SELECT article_id FROM duplicate_links WHERE linked_at >= $since""",
+            {"since": since},
+        )
         mode, changed = "incremental", 0
-        if tuple(state[1:5]) == sums[:4]:  # only watchlist matches changed
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE summary_touched AS FROM coverage_facts LIMIT 0"
-            )
-        else:
-            changed = _apply_changes(con, since=state[0])
+        con.execute("CREATE OR REPLACE TEMP TABLE summary_touched AS FROM coverage_facts LIMIT 0")
+        if tuple(state[1:5]) != sums[:4]:
+            changed = _apply_changes(con, "SELECT article_id FROM summary_candidates")
             # Outlet names leave no timestamp: when outlets changed (usually a new one),
             # or the checksums show a change the timestamps missed, compare every article.
             if state[4] != sums[3] or tuple(con.execute(_FACT_SUMS).fetchone()) != sums[:3]:
-                changed += _apply_changes(con, since=None, append=True)
+                changed += _apply_changes(
+                    con,
+                    "SELECT article_id FROM coverage_facts UNION SELECT article_id FROM articles",
+                )
                 mode = "full-diff"
-        _apply_watch_changes(con, changed=state[5] != sums[4])
+        _apply_watch_changes(con, since, changed=state[5] != sums[4], total=sums[4])
         result = _recompute_touched(con, mode, changed)
     con.execute("DELETE FROM coverage_summary_state")
     con.execute("INSERT INTO coverage_summary_state VALUES (1, ?, ?, ?, ?, ?, ?)", [started, *sums])
@@ -190,7 +202,11 @@ def refresh(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> RefreshRes
 
 def _rebuild(con: duckdb.DuckDBPyConnection) -> RefreshResult:
     con.execute("DELETE FROM coverage_facts")
-    con.execute(f"INSERT INTO coverage_facts {_CURRENT_FACTS}")
+    # In date order: the day-keyed recomputations of a refresh then skip most row groups.
+    con.execute(
+        f"INSERT INTO coverage_facts {_CURRENT_FACTS.format(only='')} "
+        "ORDER BY coalesce(a.published_at, a.first_seen_at), a.article_id"
+    )
     con.execute("DELETE FROM coverage_watch_facts")
     con.execute(f"INSERT INTO coverage_watch_facts SELECT {_WATCH_KEYS} FROM watch_matches")
     for table, (sql, _key, _expr) in _SUMMARIES.items():
@@ -201,42 +217,30 @@ def _rebuild(con: duckdb.DuckDBPyConnection) -> RefreshResult:
     return RefreshResult("rebuild", total, counts[0], counts[3], counts[2])
 
 
-def _apply_changes(
-    con: duckdb.DuckDBPyConnection, since: datetime | None, append: bool = False
-) -> int:
-    """Rewrite the coverage_facts rows that differ from the live tables, among the
-    articles written since ``since`` (every article when None); the old and new versions
-    of those rows go to ``temp.summary_touched``. Returns how many articles changed."""
-    if since is None:
-        candidates = "SELECT article_id FROM coverage_facts UNION SELECT article_id FROM articles"
-        params: list = []
-    else:
-        candidates = (
-            "SELECT article_id FROM articles WHERE updated_at >= ? "
-            "UNION SELECT article_id FROM story_members WHERE assigned_at >= ? "
-            "UNION SELECT article_id FROM duplicate_links WHERE linked_at >= ?"
-        )
-        params = [since, since, since]
+def _apply_changes(con: duckdb.DuckDBPyConnection, candidates: str) -> int:
+    """Rewrite the coverage_facts rows that differ from the live tables among the
+    ``candidates`` (a SELECT of article ids); the old and new versions of those rows are
+    added to ``temp.summary_touched``. Returns how many articles changed."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE summary_ids AS {candidates}")
+    ids = "(SELECT article_id FROM summary_ids)"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE summary_new AS {_CURRENT_FACTS}
-            WHERE a.article_id IN ({candidates})""",
-        params,
+        "CREATE OR REPLACE TEMP TABLE summary_new AS "
+        + _CURRENT_FACTS.format(only=f"WHERE article_id IN {ids}")
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE summary_old AS "
+        f"SELECT * FROM coverage_facts WHERE article_id IN {ids}"
     )
     differs = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in _FACT_COLUMNS[1:])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE summary_changed AS
             SELECT coalesce(n.article_id, o.article_id) AS article_id
-            FROM summary_new n
-            FULL JOIN (SELECT * FROM coverage_facts WHERE article_id IN ({candidates})) o
-                ON o.article_id = n.article_id
-            WHERE n.article_id IS NULL OR o.article_id IS NULL OR {differs}""",
-        params,
+            FROM summary_new n FULL JOIN summary_old o ON o.article_id = n.article_id
+            WHERE n.article_id IS NULL OR o.article_id IS NULL OR {differs}"""
     )
     changed = "SELECT article_id FROM summary_changed"
-    if not append:
-        con.execute("CREATE OR REPLACE TEMP TABLE summary_touched AS FROM coverage_facts LIMIT 0")
     con.execute(
-        f"INSERT INTO summary_touched SELECT * FROM coverage_facts WHERE article_id IN ({changed})"
+        f"INSERT INTO summary_touched SELECT * FROM summary_old WHERE article_id IN ({changed})"
     )
     con.execute(f"DELETE FROM coverage_facts WHERE article_id IN ({changed})")
     con.execute(
@@ -248,20 +252,39 @@ def _apply_changes(
     return con.execute("SELECT count(*) FROM summary_changed").fetchone()[0]
 
 
-def _apply_watch_changes(con: duckdb.DuckDBPyConnection, changed: bool) -> None:
+def _apply_watch_changes(
+    con: duckdb.DuckDBPyConnection, since: datetime, *, changed: bool, total: int
+) -> None:
     """When watch_matches changed, rewrite the coverage_watch_facts rows of the articles
-    whose matches differ; their ids go to ``temp.summary_watch_touched``."""
+    matched since ``since`` or rewritten since (their matches were replaced); if the
+    checksum still differs (a removed query), of every article whose matches differ.
+    The ids go to ``temp.summary_watch_touched``."""
     con.execute("CREATE OR REPLACE TEMP TABLE summary_watch_touched (article_id VARCHAR)")
     if not changed:
         return
     con.execute(
-        f"""INSERT INTO summary_watch_touched SELECT DISTINCT article_id FROM (
-                (SELECT {_WATCH_KEYS} FROM watch_matches
-                 EXCEPT ALL SELECT {_WATCH_KEYS} FROM coverage_watch_facts)
-                UNION ALL
-                (SELECT {_WATCH_KEYS} FROM coverage_watch_facts
-                 EXCEPT ALL SELECT {_WATCH_KEYS} FROM watch_matches))"""
+        """INSERT INTO summary_watch_touched
+           SELECT article_id FROM watch_matches WHERE matched_at >= ?
+           UNION SELECT article_id FROM summary_candidates""",
+        [since],
     )
+    _replace_watch_facts(con)
+    current = con.execute(
+        f"SELECT coalesce(bit_xor(hash({_WATCH_KEYS})), 0) FROM coverage_watch_facts"
+    ).fetchone()[0]
+    if current != total:
+        con.execute(
+            f"""INSERT INTO summary_watch_touched SELECT DISTINCT article_id FROM (
+                    (SELECT {_WATCH_KEYS} FROM watch_matches
+                     EXCEPT ALL SELECT {_WATCH_KEYS} FROM coverage_watch_facts)
+                    UNION ALL
+                    (SELECT {_WATCH_KEYS} FROM coverage_watch_facts
+                     EXCEPT ALL SELECT {_WATCH_KEYS} FROM watch_matches))"""
+        )
+        _replace_watch_facts(con)
+
+
+def _replace_watch_facts(con: duckdb.DuckDBPyConnection) -> None:
     touched = "(SELECT article_id FROM summary_watch_touched)"
     con.execute(f"DELETE FROM coverage_watch_facts WHERE article_id IN {touched}")
     con.execute(
@@ -270,33 +293,55 @@ def _apply_watch_changes(con: duckdb.DuckDBPyConnection, changed: bool) -> None:
     )
 
 
+# The temporary table of keys to recompute (see _recompute_touched), by summary table.
+_KEY_TABLES = {
+    "coverage_story_summary": "summary_keys_story",
+    "coverage_story_days": "summary_keys_story",
+    "coverage_outlet_summary": "summary_keys_outlet",
+    "coverage_day_summary": "summary_keys_day",
+    "coverage_watch_days": "summary_keys_watch_day",
+}
+
+
+def _midnight(day: date) -> datetime:
+    """The start of ``day`` in UTC, the time zone every warehouse connection uses."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _recompute_touched(con: duckdb.DuckDBPyConnection, mode: str, changed: int) -> RefreshResult:
     """Recompute the summary rows of the stories, days and outlets of the touched facts
-    (both versions), and the outlets of the originals they copy (their copy counts)."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE summary_keys AS
-            SELECT DISTINCT 'story_id' AS kind, CAST(story_id AS VARCHAR) AS key
-            FROM summary_touched WHERE story_id IS NOT NULL
-            UNION SELECT DISTINCT 'day', CAST({_DAY} AS VARCHAR)
-            FROM (SELECT coalesce(published_at, first_seen_at) AS seen_or_published_at
-                  FROM summary_touched)
-            UNION SELECT DISTINCT 'watch_day', CAST({_DAY} AS VARCHAR)
-            FROM (SELECT coalesce(published_at, first_seen_at) AS seen_or_published_at
-                  FROM summary_touched
-                  UNION ALL SELECT coalesce(published_at, first_seen_at) FROM coverage_facts
-                  WHERE article_id IN (SELECT article_id FROM summary_watch_touched))
-            UNION SELECT DISTINCT 'outlet', coalesce(outlet, '(unknown)')
-            FROM (SELECT outlet FROM summary_touched
-                  UNION SELECT f.outlet FROM coverage_facts f
-                  WHERE f.article_id IN (SELECT canonical_id FROM summary_touched))"""
-    )
+    (both versions), the outlets of the originals they copy (their copy counts), and the
+    watchlist days of the touched facts and matches."""
+    ts = "coalesce(published_at, first_seen_at)"
+    keys = {
+        "summary_keys_story": "SELECT story_id FROM summary_touched WHERE story_id IS NOT NULL",
+        "summary_keys_day": f"SELECT CAST({ts} AS DATE) FROM summary_touched",
+        "summary_keys_watch_day": f"""SELECT CAST({ts} AS DATE) FROM summary_touched
+            UNION SELECT CAST({ts} AS DATE) FROM coverage_facts
+            WHERE article_id IN (SELECT article_id FROM summary_watch_touched)""",
+        "summary_keys_outlet": """SELECT coalesce(outlet, '(unknown)') FROM (
+            SELECT outlet FROM summary_touched
+            UNION SELECT f.outlet FROM coverage_facts f
+            WHERE f.article_id IN (SELECT canonical_id FROM summary_touched))""",
+    }
+    for name, sql in keys.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT * FROM ({sql}) k(key)")
     for table, (sql, key, expr) in _SUMMARIES.items():
-        kind = "watch_day" if table == "coverage_watch_days" else key
-        keys = f"(SELECT key FROM summary_keys WHERE kind = '{kind}')"
-        con.execute(f"DELETE FROM {table} WHERE CAST({key} AS VARCHAR) IN {keys}")
-        where = f"AND CAST({expr} AS VARCHAR) IN {keys}"
-        con.execute(f"INSERT INTO {table} {sql.format(where=where)}")
-    counts = dict(con.execute("SELECT kind, count(*) FROM summary_keys GROUP BY 1").fetchall())
+        name = _KEY_TABLES[table]
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT key FROM {name})")
+        where, params = f"AND {expr} IN (SELECT key FROM {name})", []
+        if key == "day":  # a date range first: TIMESTAMPTZ -> DATE casts are slow (ICU)
+            low, high = con.execute(f"SELECT min(key), max(key) FROM {name}").fetchone()
+            if low is None:
+                continue
+            where = f"AND seen_or_published_at >= ? AND seen_or_published_at < ? {where}"
+            params = [_midnight(low), _midnight(high + timedelta(days=1))]
+        con.execute(f"INSERT INTO {table} {sql.format(where=where)}", params)
+    counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in keys}
     return RefreshResult(
-        mode, changed, counts.get("story_id", 0), counts.get("day", 0), counts.get("outlet", 0)
+        mode,
+        changed,
+        counts["summary_keys_story"],
+        counts["summary_keys_day"],
+        counts["summary_keys_outlet"],
     )
