@@ -38,11 +38,16 @@ METHOD = "sentence-anchors-v2"
 def in_list(values: Iterable[object]) -> str:
     """A constant SQL list for ``IN``: DuckDB filters a scan by a constant list 10-20x
     faster than by a join on ``unnest(?)`` (and uses the primary-key index of articles)."""
-    items = [
+    items = list(values)
+    if all(type(v) is int for v in items):  # the common cases, checked once per list
+        return "(" + (",".join(map(str, items)) or "NULL") + ")"
+    if all(type(v) is str for v in items):
+        return "(" + ",".join("'" + v.replace("'", "''") + "'" for v in items) + ")"
+    quoted = [
         str(int(v)) if isinstance(v, int | np.integer) else "'" + str(v).replace("'", "''") + "'"
-        for v in values
+        for v in items
     ]
-    return "(" + (",".join(items) or "NULL") + ")"
+    return "(" + (",".join(quoted) or "NULL") + ")"
 
 
 _SEPARATOR = "\x1f"  # ASCII unit separator: never part of an id or a headline
@@ -54,9 +59,18 @@ def joined(values: Iterable[str]) -> str:
     return _SEPARATOR.join(str(v).replace(_SEPARATOR, " ") for v in values)
 
 
+def _micros(value: datetime) -> int:
+    """Microseconds since the epoch, exactly (``timestamp()`` is a float); naive is UTC."""
+    delta = (value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def epoch_us(values: Iterable[datetime]) -> np.ndarray:
     """Timestamps as microseconds since the epoch (``make_timestamp`` turns them back)."""
-    return np.array([round(v.timestamp() * 1_000_000) for v in values], dtype=np.int64)
+    return np.array([_micros(v) for v in values], dtype=np.int64)
 
 
 def insert_rows(
@@ -113,8 +127,7 @@ class BatchArticle:
     @property
     def chronology(self) -> tuple:
         """(sort_ts, first_seen_at in microseconds since the epoch, article id)."""
-        times = epoch_us([self.sort_ts, self.first_seen_at]).tolist()
-        return (times[0], times[1], self.article_id)
+        return (_micros(self.sort_ts), _micros(self.first_seen_at), self.article_id)
 
 
 def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[BatchArticle]:
