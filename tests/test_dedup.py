@@ -14,7 +14,15 @@ from tests.corpus import main_content, paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
 from warehouse import loader
 from warehouse.dedup import METHOD
-from warehouse.fingerprints import copy_fingerprint, copy_score, split_sentences
+from warehouse.fingerprints import (
+    analyse_batch,
+    copy_fingerprint,
+    copy_fingerprints,
+    copy_score,
+    split_sentences,
+    term_id,
+    term_vector,
+)
 
 SETTINGS = DedupSettings()
 # Three real, unrelated articles (two share a topic: nutrition trends).
@@ -286,3 +294,31 @@ def test_the_in_memory_anchor_index_finds_what_the_sql_join_finds(
 
     assert named(con, cached) == named(other, joined)
     assert len(named(con, cached)) == len(synth.COPY_TRANSFORMS)
+
+
+def test_batch_fingerprints_equal_the_single_text_ones() -> None:
+    """analyse_batch and copy_fingerprints (one numpy pass over many texts, ASCII fast
+    tokeniser) give each text what the one-text functions give it."""
+    texts = [main_content(k) for k in (ORIGINAL, SAME_TOPIC, OTHER)]
+    texts += [
+        "Le ministre a déclaré: « Nous agirons vite. » Les détails suivront bientôt, a-t-il dit.",
+        "",
+        "Too short.",
+        'A quoted line ends here." Then a new sentence starts, and it goes on for a while.',
+    ]
+    batch = [copy_fingerprint(t, SETTINGS) for t in texts]
+    for one, many in zip(batch, copy_fingerprints(texts, SETTINGS), strict=True):
+        assert one.flat.tolist() == many.flat.tolist()
+        assert one.owner.tolist() == many.owner.tolist()
+        assert one.anchors.tolist() == many.anchors.tolist()
+    short = "Haringey council report\n\nThe Haringey council report on Laming was published."
+    items = [(None, t, "en") for t in texts] + [("Laming report", short, "en")]
+    for (title, body, _lang), (fingerprint, terms) in zip(
+        items, analyse_batch(items, SETTINGS, 40), strict=True
+    ):
+        assert fingerprint.flat.tolist() == copy_fingerprint(body, SETTINGS).flat.tolist()
+        if len(terms.ids) < 40:  # no cut-off, so no tie broken differently: the same terms
+            expected = term_vector(f"{title or ''}\n{title or ''}\n{body}", 40, "en")
+            got = terms.as_dict()
+            assert set(got) == {term_id(t) for t in expected}
+            assert [got[term_id(t)] for t in expected] == pytest.approx(list(expected.values()))
