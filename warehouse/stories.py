@@ -295,7 +295,16 @@ def assign_batch(
         members.append((b.article_id, keep, round(score, 4)))
 
     final = [(aid, resolve(story), score) for aid, story, score in members]
-    if created:
+    if created and all(b.fresh for b in batch):  # no story is named after a fresh article
+        insert_rows(
+            con,
+            "INSERT INTO stories SELECT story_id, label, make_timestamptz(created_at), $3 "
+            "FROM batch_rows",
+            {"story_id": list(created), "label": list(created.values())},
+            {"created_at": np.array([ages[s][0] for s in created], dtype=np.int64)},
+            [now],
+        )
+    elif created:
         insert_rows(
             con,
             """MERGE INTO stories USING (SELECT story_id, label,
@@ -319,15 +328,9 @@ def assign_batch(
             params=[now],
         )
         con.execute(f"DELETE FROM stories WHERE story_id IN {in_list(mapping)}")
-    insert_rows(
+    insert_rows(  # the batch's earlier memberships were deleted above: plain inserts
         con,
-        """MERGE INTO story_members USING (SELECT article_id, story_id, score,
-             $3 AS assigned_at FROM batch_rows) AS new
-           ON story_members.article_id = new.article_id
-           WHEN MATCHED THEN UPDATE SET story_id = new.story_id, score = new.score,
-             assigned_at = new.assigned_at
-           WHEN NOT MATCHED THEN INSERT VALUES (new.article_id, new.story_id, new.score,
-             new.assigned_at)""",
+        "INSERT INTO story_members SELECT article_id, story_id, score, $3 FROM batch_rows",
         {"article_id": [m[0] for m in final], "story_id": [m[1] for m in final]},
         {"score": np.array([m[2] for m in final], dtype=np.float64)},
         [now],
