@@ -40,6 +40,9 @@ class RunSummary:
 def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
     """Hold the writer lock for the whole run and record it in ``ingestion_runs``.
 
+    (On a DuckLake the lock is a no-op: runs overlap, and each write section of the run,
+    a ``connection`` block, holds the lake's writer lease instead.)
+
     Yields the run id. A run that raises is recorded as failed (and the error re-raised);
     a successful run must end with ``finish_run``.
     """

@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        help="warehouse file (default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)",
+        help="warehouse file, or ducklake:sqlite:CATALOG / ducklake:postgres:CONNINFO "
+        "(default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)",
     )
     parser = argparse.ArgumentParser(
         prog="presswatch", description="Press monitoring: ingest, deduplicate, report."

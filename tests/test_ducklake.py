@@ -27,7 +27,7 @@ from tests.conftest import REPO_ROOT, SEEDS
 from tests.localserver import LocalServer
 from tests.newsite import corpus_page, publish, rss
 from warehouse import reports
-from warehouse.db import WarehouseError, connection
+from warehouse.db import WarehouseError, WarehouseLocked, connection
 from warehouse.ducklake import parse_target
 from warehouse.search import SearchError, search
 
@@ -295,6 +295,36 @@ def test_the_lease_serialises_read_modify_write_across_processes(
     _finish(*(_spawn(code, lake) for _ in range(2)))
     assert _read(lake, "SELECT n FROM counter") == [(16,)]
     assert _read(lake, "SELECT holder FROM writer_lease") == [(None,)]
+
+
+def test_a_live_writer_is_waited_for_and_a_killed_ones_lease_taken_over(
+    lake: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with connection(Path(lake)):
+        pass
+    holder = _spawn(
+        """
+        import time
+        from pathlib import Path
+        from warehouse.db import connection
+        with connection(Path(DB)):
+            print("holding", flush=True)
+            time.sleep(600)
+        """,
+        lake,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        monkeypatch.setenv("PRESSWATCH_LEASE_WAIT", "1")
+        with pytest.raises(WarehouseLocked, match=f"@{holder.pid}:"), connection(Path(lake)):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    # The lease has 600 s left, the wait is 30 s: only the dead-holder rule can take it.
+    monkeypatch.setenv("PRESSWATCH_LEASE_WAIT", "30")
+    with connection(Path(lake)) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
 
 
 def test_two_writer_processes_load_overlapping_seed_folders(tmp_path: Path, lake: str) -> None:

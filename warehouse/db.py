@@ -146,6 +146,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+_migrated_lakes: set[str] = set()  # DuckLakes this process has brought up to date
+
+
 @contextmanager
 def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse for one block; on a DuckLake, a writable block holds the writer lease
@@ -161,7 +164,9 @@ def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
     con = ducklake.attach(target, read_only=False)
     try:
         with ducklake.writer_lease(con, target):
-            migrate(con)
+            if target.spec not in _migrated_lakes:  # once per process: migrations only add
+                migrate(con)
+                _migrated_lakes.add(target.spec)
             _lake_macros(con)
             yield con
     finally:

@@ -199,8 +199,17 @@ def insert_articles(
 ) -> LoadResult:
     """``load_articles`` inside the caller's transaction."""
     result = LoadResult()
-    for item in inputs:
-        _load_one(con, source_id, run_id, item, result)
+    items = list(inputs)
+    # One lookup for the batch (on DuckLake each query costs a catalog round trip).
+    known: dict[str, str] = dict(
+        con.execute(
+            "SELECT article_id, content_hash FROM articles "
+            "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[stable_id(source_id, item.source_ref) for item in items]],
+        ).fetchall()
+    )
+    for item in items:
+        _load_one(con, source_id, run_id, item, result, known)
     _resolve_errors(con, source_id, result.changed + result.unchanged)
     return result
 
@@ -211,14 +220,16 @@ def _load_one(
     run_id: str,
     item: ArticleInput,
     result: LoadResult,
+    known: dict[str, str],
 ) -> None:
+    """Insert or update one article; ``known`` (id -> content hash of the articles already
+    stored) is kept up to date, so an item repeated in the batch is seen as stored."""
     article = item.article
     article_id = stable_id(source_id, item.source_ref)
     digest = content_hash(article.text)
-    existing = con.execute(
-        "SELECT content_hash FROM articles WHERE article_id = ?", [article_id]
-    ).fetchone()
-    if existing and existing[0] == digest:
+    existing = known.get(article_id)
+    known[article_id] = digest
+    if existing == digest:
         result.unchanged.append(article_id)
         return
     outlet_id = ensure_outlet(con, article.outlet)
@@ -237,7 +248,7 @@ def _load_one(
         article.method,
         _now(),
     ]
-    if existing:
+    if existing is not None:
         con.execute(
             """UPDATE articles SET source_ref = ?, url = ?, canonical_url = ?, outlet_id = ?,
                title = ?, author = ?, published_at = ?, language = ?, dateline = ?,
