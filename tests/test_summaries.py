@@ -58,6 +58,13 @@ def _assert_consistent(con: duckdb.DuckDBPyConnection) -> None:
                 *reports.section_sql(section, limit=limit, summary=True)
             ).fetchall()
             assert summary == live, section
+    scope = reports.build_scope(con)  # the copies of a scope: as report_copies lists them
+    for per_story in (None, 1):
+        macro = con.execute(
+            *reports.section_sql("copies", per_story=per_story, limit=10_000)
+        ).fetchall()
+        assert con.execute(*reports.section_sql("copies", src=scope, per_story=per_story)
+                           ).fetchall() == macro  # fmt: skip
     for filters in (
         reports.ReportFilter(since=date(2009, 3, 11)),
         reports.ReportFilter(outlet="Easton Gazette"),

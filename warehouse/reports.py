@@ -167,6 +167,8 @@ def section_sql(
     summary tables, or the summaries' per-article facts for the other sections."""
     if section not in _SECTION_MACRO:
         raise ValueError(f"unknown report section {section!r}")
+    if section == "copies" and src and stories is None and not limit:
+        return _copies_sql(src, per_story), []
     scope_filters = ReportFilter() if src else (filters or ReportFilter())
     if summary and section in _SUMMARY_SECTIONS:
         call, params = f"({_SUMMARY_SECTIONS[section]}) summary", []
@@ -187,6 +189,36 @@ def section_sql(
     if limit:
         sql += f" LIMIT {int(limit)}"
     return sql, params
+
+
+def _copies_sql(src: str, per_story: int | None) -> str:
+    """report_copies over the scope table ``src`` (same rows and order), each story's
+    first ``per_story`` copies picked before the titles are joined: two joins on the
+    articles' titles for the rows shown, not for every copy."""
+    keep = ""
+    if per_story:
+        keep = (
+            "QUALIFY row_number() OVER (PARTITION BY c.story_id ORDER BY "
+            f"original_at, original_id, copy_at, copy_id) <= {int(per_story)}"
+        )
+    return f"""
+        WITH ranked AS (
+            SELECT c.story_id, c.duplicate_of AS original_id,
+                   coalesce(o.published_at, o.first_seen_at) AS original_at,
+                   o.outlet_id AS original_outlet_id, c.article_id AS copy_id,
+                   c.outlet AS copy_outlet, c.seen_or_published_at AS copy_at,
+                   c.duplicate_score AS score
+            FROM {src} c JOIN articles o ON o.article_id = c.duplicate_of
+            {keep})
+        SELECT r.story_id, r.original_id, ot.title AS original_title,
+               oo.name AS original_outlet, r.original_at, r.copy_id, ct.title AS copy_title,
+               r.copy_outlet, r.copy_at, r.score,
+               round(date_diff('second', r.original_at, r.copy_at) / 3600.0, 2) AS lag_hours
+        FROM ranked r
+        JOIN articles ot     ON ot.article_id = r.original_id
+        JOIN articles ct     ON ct.article_id = r.copy_id
+        LEFT JOIN outlets oo ON oo.outlet_id = r.original_outlet_id
+        ORDER BY {_SECTION_ORDER["copies"]}"""
 
 
 def use_summaries(
