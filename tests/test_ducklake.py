@@ -181,7 +181,8 @@ def copy_groups(db: str | Path, key: str = "source") -> list[tuple[str, ...]]:
 def test_db_values_name_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_target(tmp_path / "w.duckdb") is None
     target = parse_target(f"ducklake:sqlite:{tmp_path}/c.sqlite")
-    assert (target.kind, target.data_path) == ("sqlite", str(tmp_path / "c.files"))
+    assert (target.kind, target.data_path) == ("sqlite", None)  # the catalog's own path
+    assert target.default_data_path == str(tmp_path / "c.files")  # for a new catalog
     monkeypatch.setenv("PRESSWATCH_DATA_PATH", str(tmp_path / "data"))
     target = parse_target("ducklake:postgres:dbname=pw host=127.0.0.1")
     assert (target.kind, target.catalog) == ("postgres", "dbname=pw host=127.0.0.1")

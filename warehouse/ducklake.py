@@ -2,10 +2,12 @@
 
 A warehouse named ``ducklake:sqlite:/path/catalog.sqlite`` or ``ducklake:postgres:<libpq
 connection string>`` (in ``--db`` / ``PRESSWATCH_DB``) keeps its catalog in SQLite or
-PostgreSQL and its table data as Parquet files under ``PRESSWATCH_DATA_PATH`` (default for
-a SQLite catalog: ``<catalog stem>.files/`` beside it). Everything else is the same SQL as
-the embedded DuckDB file: the connection attaches the lake as ``presswatch`` and makes it
-the default catalog.
+PostgreSQL and its table data as Parquet files under the data path recorded in the catalog
+when the lake was created: ``PRESSWATCH_DATA_PATH``, or for a SQLite catalog by default
+``<catalog stem>.files/`` beside it. ``PRESSWATCH_DATA_PATH`` set later overrides the
+recorded path for this process (another machine's mount point of the same files).
+Everything else is the same SQL as the embedded DuckDB file: the connection attaches the
+lake as ``presswatch`` and makes it the default catalog.
 
 What DuckLake lacks, and how this module bridges it with one code path:
 
@@ -71,11 +73,20 @@ _LOG = logging.getLogger(__name__)
 class LakeTarget:
     kind: str  # 'sqlite' or 'postgres'
     catalog: str  # the SQLite file, or the PostgreSQL connection string
-    data_path: str | None  # None: the path recorded in the catalog when it was created
+    # PRESSWATCH_DATA_PATH, or None: the path recorded in the catalog when it was created
+    # (for a new SQLite catalog, ``default_data_path``)
+    data_path: str | None
 
     @property
     def spec(self) -> str:
         return f"{PREFIX}{self.kind}:{self.catalog}"
+
+    @property
+    def default_data_path(self) -> str | None:
+        if self.kind != "sqlite":
+            return None
+        catalog_file = Path(self.catalog).absolute()
+        return str(catalog_file.with_name(catalog_file.stem + ".files"))
 
     def exists(self) -> bool:
         """False only when it is certainly absent (a SQLite catalog file not created yet)."""
@@ -94,9 +105,6 @@ def parse_target(value: str | os.PathLike[str]) -> LakeTarget | None:
             "or ducklake:postgres:dbname=... host=..."
         )
     data_path = os.environ.get(DATA_PATH_ENV) or None
-    if data_path is None and kind == "sqlite":
-        catalog_file = Path(catalog)
-        data_path = str(catalog_file.with_name(catalog_file.stem + ".files"))
     if data_path is not None and "://" not in data_path:
         data_path = str(Path(data_path).absolute())
     return LakeTarget(kind, catalog, data_path)
@@ -158,11 +166,13 @@ def _new_instance(target: LakeTarget, *, read_only: bool) -> duckdb.DuckDBPyConn
     try:
         for name in ("ducklake", _SCANNERS[target.kind]):
             con.execute(f"LOAD {_quote(str(extension_path(name)))}")
+        options = []
+        if target.data_path:  # this machine's path to the files, whatever the catalog says
+            options.append(f"DATA_PATH {_quote(target.data_path)}, OVERRIDE_DATA_PATH true")
+        elif not target.exists() and target.default_data_path:
+            options.append(f"DATA_PATH {_quote(target.default_data_path)}")
         if target.kind == "sqlite" and not read_only:
             _create_sqlite_catalog(Path(target.catalog))
-        options = []
-        if target.data_path and not read_only:
-            options.append(f"DATA_PATH {_quote(target.data_path)}")
         if read_only:
             options.append("READ_ONLY")
         sql = f"ATTACH {_quote(target.spec)} AS {CATALOG_NAME}"
