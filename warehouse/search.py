@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import ducklake
+from warehouse import ducklake, summaries
 from warehouse.query import (
     And,
     Document,
@@ -308,8 +308,16 @@ def search(
         ).fetchall()
     ]
     postings = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
+    # Filters read the coverage summaries' narrow per-article facts while they are fresh.
+    fresh = filters is not None and filters.active and summaries.is_fresh(con)
     sql, params = _search_sql(
-        every, scored, status, condition, compiler.params, filters, (postings, termids)
+        every,
+        scored,
+        status,
+        condition,
+        compiler.params,
+        (filters, summaries.FACTS_VIEW if fresh else None),
+        (postings, termids),
     )
     sql += " LIMIT 100000"  # a phrase is verified in at most this many ranked candidates
     results: list[dict[str, Any]] = []
@@ -379,12 +387,14 @@ def _search_sql(
     status: IndexStatus,
     condition: str,
     condition_params: list[Any],
-    filters: ReportFilter | None,
+    filtering: tuple[ReportFilter | None, str | None],
     postings: tuple[str, list[int]],
 ) -> tuple[str, list[Any]]:
     """Index hits (articles not updated since the build) plus delta hits, one ranking.
-    ``postings``: the table of (termid, docid) rows to read and the query's term ids,
-    written as literals so the scan skips the row groups without them."""
+    ``filtering``: the filters and the table of articles they read (None: the default,
+    article_overview); ``postings``: the table of (termid, docid) rows to read and the
+    query's term ids, written as literals so the scan skips the row groups without them."""
+    filters, source = filtering
     table, termids = postings
     in_terms = ", ".join(str(int(t)) for t in termids) or "NULL"
     params: list[Any] = [every, [s in scored for s in every]]
@@ -402,7 +412,7 @@ def _search_sql(
     filter_sql = ""
     filter_params: list[Any] = []
     if filters is not None and filters.active:
-        call, filter_params = filters.macro_call("report_articles")
+        call, filter_params = filters.macro_call("report_articles", source)
         filter_sql = f" AND h.article_id IN (SELECT article_id FROM {call})"
     sql = f"""
         WITH qs AS (SELECT unnest(?::VARCHAR[]) AS term, unnest(?::BOOLEAN[]) AS scored),
