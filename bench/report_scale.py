@@ -215,6 +215,18 @@ def bench_search(db: Path, repeat: int, skip_index: bool) -> None:
         for query in SEARCHES:
             wall, cpu, hits = timed(lambda q=query: search.search(con, q, limit=20), repeat)
             line(f"search {query!r}", wall, cpu, f"{len(hits)} hits")
+        outlet = con.execute(
+            "SELECT o.name FROM articles a JOIN outlets o USING (outlet_id) "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()[0]
+        for name, filters in (
+            ("one outlet", reports.ReportFilter(outlet=outlet)),
+            ("one month", reports.ReportFilter(date(2025, 3, 1), date(2025, 3, 31))),
+        ):
+            wall, cpu, hits = timed(
+                lambda f=filters: search.search(con, "government", f, limit=20), repeat
+            )
+            line(f"search 'government', filter: {name}", wall, cpu, f"{len(hits)} hits")
         # 10,000 articles newer than the index: searched directly until the next rebuild.
         con.execute(
             """INSERT INTO articles SELECT 'new' || article_id AS article_id, source_id,
