@@ -1,7 +1,10 @@
 """Read side of the warehouse: rows for reports and listings, as plain dicts.
 
-The SQL views (``coverage_by_story`` etc.) are the report definitions; these functions only
-select from them so the CLI, the Prefect artifacts and a user's own SQL see the same numbers.
+The SQL views (``coverage_by_story`` etc.) and ``report_*`` macros are the report
+definitions, so the CLI, the Prefect artifacts and a user's own SQL see the same numbers.
+The coverage report reads the same figures from the coverage summaries
+(``warehouse.summaries``) while those are fresh; tests/test_summaries.py holds the two
+ways equal.
 """
 
 from __future__ import annotations
@@ -492,9 +495,8 @@ def _live_sections(
         per_story = copies_per_story if name == "copies" else None
         section_src = story_src if name in ("timeline", "copies") else src
         sections[name] = report_section(con, name, src=section_src, per_story=per_story)
-    sections["story_count"] = con.execute(f"SELECT count(DISTINCT story_id) FROM {src}").fetchone()[
-        0
-    ]
+    count = con.execute(f"SELECT count(DISTINCT story_id) FROM {src}").fetchone()[0]
+    sections["story_count"] = count
     return sections
 
 
