@@ -243,9 +243,20 @@ def _feed_file(tmp_path: Path, urls: list[str], name: str = "feeds.toml") -> Pat
 # --- concurrent writers ------------------------------------------------------------------
 
 
+_START_TOGETHER = """
+import pathlib, time
+barrier = pathlib.Path(os.environ["BARRIER"])
+(barrier / str(os.getpid())).touch()
+while len(list(barrier.iterdir())) < int(os.environ["WRITERS"]):
+    time.sleep(0.02)
+"""
+
+
 def _spawn(code: str, db: str, **env: str) -> subprocess.Popen:
     """A writer process running ``code`` with the flows importable and the test session's
-    Prefect server as its API (``db`` is the warehouse, as ``DB`` in ``code``)."""
+    Prefect server as its API (``db`` is the warehouse, as ``DB`` in ``code``). With
+    ``BARRIER`` (a folder) and ``WRITERS`` in ``env``, ``code`` starts when that many
+    processes have imported it (imports take seconds and vary a lot on a busy machine)."""
     from prefect.settings import PREFECT_API_URL
 
     environment = {
@@ -255,7 +266,13 @@ def _spawn(code: str, db: str, **env: str) -> subprocess.Popen:
         "PRESSWATCH_DB": db,
         **env,
     }
-    program = "import os\nDB = os.environ['PRESSWATCH_DB']\n" + textwrap.dedent(code)
+    code = textwrap.dedent(code)
+    if "BARRIER" in env:  # after the code's imports, before the rest
+        lines = code.strip("\n").split("\n")
+        imports = [i for i, line in enumerate(lines) if line.startswith(("import", "from"))]
+        cut = imports[-1] + 1 if imports else 0
+        code = "\n".join([*lines[:cut], _START_TOGETHER, *lines[cut:]])
+    program = "import os\nDB = os.environ['PRESSWATCH_DB']\n" + code
     return subprocess.Popen(
         [sys.executable, "-c", program],
         cwd=REPO_ROOT,
@@ -264,6 +281,12 @@ def _spawn(code: str, db: str, **env: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def _barrier(tmp_path: Path) -> Path:
+    folder = tmp_path / "barrier"
+    folder.mkdir()
+    return folder
 
 
 def _finish(*processes: subprocess.Popen) -> list[str]:
@@ -275,7 +298,7 @@ def _finish(*processes: subprocess.Popen) -> list[str]:
 
 @pytest.mark.parametrize("catalog", ["sqlite", "postgres"])
 def test_the_lease_serialises_read_modify_write_across_processes(
-    catalog: str, request: pytest.FixtureRequest
+    catalog: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     """Each process reads a counter, waits, writes counter + 1, 8 times, inside
     ``connection`` blocks: no increment is lost only if the blocks never overlap."""
@@ -293,7 +316,8 @@ def test_the_lease_serialises_read_modify_write_across_processes(
                 with transaction(con):
                     con.execute("UPDATE counter SET n = ?", [n + 1])
         """
-    _finish(*(_spawn(code, lake) for _ in range(2)))
+    together = {"BARRIER": str(_barrier(tmp_path)), "WRITERS": "2"}
+    _finish(*(_spawn(code, lake, **together) for _ in range(2)))
     assert _read(lake, "SELECT n FROM counter") == [(16,)]
     assert _read(lake, "SELECT holder FROM writer_lease") == [(None,)]
 
@@ -329,16 +353,20 @@ def test_a_live_writer_is_waited_for_and_a_killed_ones_lease_taken_over(
 
 
 def test_two_writer_processes_load_overlapping_seed_folders(tmp_path: Path, lake: str) -> None:
-    """Two processes ingest two folders (copies of each other) at once: every article
-    once, every copy linked to one canonical whichever writer loaded it first."""
+    """Two processes each ingest two folders (copies of each other), in opposite orders,
+    at once: every article once, every copy linked to one canonical whichever writer
+    loaded it first."""
     first, second = tmp_path / "first", tmp_path / "second"
     shutil.copytree(SEEDS, first)
     shutil.copytree(SEEDS, second)
     code = """
         from flows.ingest_seeds import ingest_seeds
-        ingest_seeds(path=FOLDER, db=DB)
+        for folder in FOLDERS:
+            ingest_seeds(path=folder, db=DB)
         """
-    _finish(*(_spawn(code.replace("FOLDER", repr(str(f))), lake) for f in (first, second)))
+    together = {"BARRIER": str(_barrier(tmp_path)), "WRITERS": "2"}
+    orders = ([str(first), str(second)], [str(second), str(first)])
+    _finish(*(_spawn(code.replace("FOLDERS", repr(o)), lake, **together) for o in orders))
     assert_consistent(lake)
     articles = _articles(lake)
     assert len(articles) == 10  # 5 seeds x 2 folders, none lost, none twice
@@ -348,7 +376,7 @@ def test_two_writer_processes_load_overlapping_seed_folders(tmp_path: Path, lake
     assert copy_groups(lake) == sorted(expected)
     assert len({a["story_id"] for a in articles}) == 1
     runs = _read(lake, "SELECT status, count(*) FROM ingestion_runs GROUP BY ALL")
-    assert runs == [("completed", 2)]
+    assert runs == [("completed", 4)]
     assert_overlapped(lake)
 
 
@@ -370,9 +398,10 @@ def test_two_writer_processes_load_overlapping_feeds(tmp_path: Path, lake: str) 
             from flows.ingest_feeds import ingest_feeds
             ingest_feeds(feeds=FEEDS, db=DB)
             """
+        together = {"BARRIER": str(_barrier(tmp_path)), "WRITERS": "2"}
         _finish(
-            _spawn(code.replace("FEEDS", repr(str(one))), lake, PRESSWATCH_HOST_DELAY="0"),
-            _spawn(code.replace("FEEDS", repr(str(two))), lake, PRESSWATCH_HOST_DELAY="0"),
+            _spawn(code.replace("FEEDS", repr(str(one))), lake, **together),
+            _spawn(code.replace("FEEDS", repr(str(two))), lake, **together),
         )
     assert_consistent(lake)
     urls = {a["url"] for a in _articles(lake)}
