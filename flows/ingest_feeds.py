@@ -433,7 +433,7 @@ def _fetch_extract_load(
     todo = deque(_batches(pending, settings.page_batch_size))
     window = FETCH_AHEAD_PER_WORKER * runner_settings.resolved_workers + 2
     fetching: deque[PrefectFuture[list[FetchedPage]]] = deque()
-    extracting: deque[tuple[list[FetchedPage], PrefectFuture]] = deque()
+    extracting: deque[tuple[list[FetchedPage], PrefectFuture | None]] = deque()
     loaded = loader.LoadResult()
     page_errors = 0
     with extraction_runner(len(todo), runner_settings) as runner:
@@ -443,15 +443,17 @@ def _fetch_extract_load(
             if fetching:  # the oldest fetched batch goes to extraction
                 fetched = fetching.popleft().result()
                 pages = [_to_extract(p) for p in fetched if p.result is not None]
-                extracting.append((fetched, runner.submit(extract_pages, {"pages": pages})))
+                future = runner.submit(extract_pages, {"pages": pages}) if pages else None
+                extracting.append((fetched, future))
             # Load extracted batches oldest first; wait for one only when nothing else can
             # move: no batch is being fetched and the window is full or nothing is left.
             while extracting and (
-                extracting[0][1].wrapped_future.done()
+                extracting[0][1] is None
+                or extracting[0][1].wrapped_future.done()
                 or (not fetching and (not todo or len(extracting) >= window))
             ):
                 fetched, future = extracting.popleft()
-                batch = page_batch(fetched, future.result())
+                batch = page_batch(fetched, future.result() if future is not None else [])
                 page_errors += sum(o.reason is not None for o in batch.outcomes)
                 result = load_batch(db_path, run_id, batch, settings)
                 loaded.added += result.added
