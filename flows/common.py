@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from presswatch import markdown_report
 from presswatch.settings import Settings
 from warehouse import loader, reports, search
-from warehouse.db import connection
+from warehouse.db import connection, held_open
 from warehouse.locking import writer_lock
 from warehouse.pipeline import dedupe_articles
 from warehouse.snapshot import refresh_snapshot
@@ -38,7 +38,8 @@ class RunSummary:
 
 @contextmanager
 def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
-    """Hold the writer lock for the whole run and record it in ``ingestion_runs``.
+    """Hold the writer lock (and a DuckDB file open, see ``warehouse.db.held_open``) for the
+    whole run and record it in ``ingestion_runs``.
 
     (On a DuckLake the lock is a no-op: runs overlap, and each write section of the run,
     a ``connection`` block, holds the lake's writer lease instead.)
@@ -46,7 +47,7 @@ def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
     Yields the run id. A run that raises is recorded as failed (and the error re-raised);
     a successful run must end with ``finish_run``.
     """
-    with writer_lock(db_path, log=get_run_logger().info):
+    with writer_lock(db_path, log=get_run_logger().info), held_open(db_path):
         with connection(db_path) as con:
             run_id = loader.start_run(con, flow_name, target, str(flow_run.get_id() or ""))
         try:

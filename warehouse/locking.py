@@ -1,10 +1,10 @@
 """One writer at a time: an advisory file lock held for a whole flow run.
 
-DuckDB already refuses a second writing *process*, but a flow opens and closes its
-connection between tasks, so two flows could interleave their steps. The flow therefore
-holds ``<db>.lock`` (``flock``, released by the kernel even on kill -9) from its first
-write to its last; a second writer waits for it, logging who holds it, and gives up with
-``WarehouseLocked`` after ``wait_seconds``.
+DuckDB already refuses a second writing *process*, but at once, with an error. A flow
+therefore holds ``<db>.lock`` (``flock``, released by the kernel even on kill -9) from its
+first write to its last (keeping the file open meanwhile, ``warehouse.db.held_open``); a
+second writer waits for it, logging who holds it, and gives up with ``WarehouseLocked``
+after ``wait_seconds``.
 
 A DuckLake warehouse (``ducklake:...``) takes no file lock: several runs on several
 machines write it at once, each write section holding the lake's writer lease (see
