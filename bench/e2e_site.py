@@ -34,8 +34,6 @@ import re
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from functools import cache
 from html import unescape
 from multiprocessing import get_context
@@ -48,6 +46,7 @@ for entry in (str(REPO_ROOT), str(BENCH)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
+from newsite_server import pub_date  # noqa: E402
 from synth import load_pages, outlet_name  # noqa: E402
 
 from tests.localserver import Exchange, LocalServer  # noqa: E402
@@ -163,14 +162,6 @@ def generate(articles: int, seed: int, copy_share: float, cache_dir: Path) -> li
         built = pool.map(build, jobs, chunksize=16)
     manifest.write_text(json.dumps(built), encoding="utf-8")
     return built
-
-
-def pub_date(day: str | None) -> str | None:
-    try:
-        parsed = datetime.fromisoformat((day or "")[:10])
-    except ValueError:
-        return None
-    return format_datetime(parsed.replace(hour=12, tzinfo=UTC))
 
 
 def rss(base_url: str, title: str, items: list[dict]) -> bytes:
