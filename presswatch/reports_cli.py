@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from presswatch import html_report, output
 from presswatch.settings import resolve_db_path
-from warehouse import reports, search, watchlists
+from warehouse import ducklake, reports, search, watchlists
 from warehouse.db import WarehouseLocked, connection, open_connection
 from warehouse.locking import writer_lock
 from warehouse.snapshot import ReadSource, reading
@@ -269,7 +269,10 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
     _ensure_migrated(db_path)
     with reading(db_path) as (con, _source):
         status = search.index_status(con)
-    if args.reindex or not status.exists:
+    indexed = ducklake.parse_target(db_path) is None  # a DuckLake is searched without one
+    if not indexed and args.reindex:
+        print("note: a DuckLake has no search index; every article is searched", file=sys.stderr)
+    if indexed and (args.reindex or not status.exists):
         try:
             seconds = _build_index(db_path, force=args.reindex)
             if seconds is not None:
@@ -281,7 +284,7 @@ def cmd_search(args: argparse.Namespace, console: Console) -> int:
     with reading(db_path) as (con, source):
         _note(source)
         status = search.index_status(con)
-        if status.needs_rebuild and status.articles >= search.REBUILD_ALWAYS_BELOW:
+        if indexed and status.needs_rebuild and status.articles >= search.REBUILD_ALWAYS_BELOW:
             print(
                 f"note: {status.delta} article(s) are newer than the search index and are "
                 "scanned directly; `presswatch search --reindex` rebuilds it",

@@ -20,7 +20,8 @@ What DuckLake lacks, and how this module bridges it with one code path:
   string ``'NULL'``): macros are not stored in the lake but created as TEMP macros on each
   connection from the migrations' text (views over them resolve them at query time).
 * The fts extension cannot index a DuckLake table (its index macros hit the same NULL
-  problem): ``presswatch search`` refuses a lake with a clear message (``warehouse/search.py``).
+  problem): search on a lake scores every article directly, with the index's statistics
+  computed at query time (``warehouse/search.py``).
 
 Concurrency: DuckLake gives snapshot isolation and optimistic commits. Appends to one
 table by two transactions never conflict, so two writers loading the same article would

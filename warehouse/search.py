@@ -13,6 +13,16 @@
   order, so finding a term's documents scans all of it (~0.5 s). Each build also writes
   ``postings``, the same (termid, docid) rows sorted by term: a query reads only the row
   groups of its terms (zone maps), ~0.01 s.
+* A DuckLake has no index (the fts extension cannot store one in a lake), so there every
+  article is delta: the same SQL runs with the index's parts switched off and the BM25
+  statistics computed without it. ``num_docs`` is the article count; a query term's ``df``
+  is counted exactly in the pre-filtered candidates (every article holding a scored stem
+  passes the substring pre-filter); ``avgdl`` is exact up to ``AVGDL_EXACT_MAX`` articles
+  and above that taken from a fixed sample (articles whose id hashes to 0 modulo a step
+  giving ~``AVGDL_EXACT_MAX`` of them: deterministic, so a query ranks the same each
+  time). The stop words are the fts extension's own list, read once per process from a
+  throwaway index in memory. Up to ``AVGDL_EXACT_MAX`` articles the lake ranks exactly as
+  the indexed DuckDB file; above it scores can differ by the sample's error in ``avgdl``.
 
 Query syntax is the watchlist syntax (``warehouse.query``). A single word matches its
 inflections (the index stems: ``report`` finds "reports"); a quoted phrase or a word that
@@ -22,6 +32,7 @@ Stop words ("the", "of") carry no score.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +73,9 @@ _K, _B = 1.2, 0.75
 REBUILD_ALWAYS_BELOW = 50_000
 REBUILD_DELTA_SHARE = 0.05
 REBUILD_DELTA_MAX = 5_000
+# On a DuckLake (no index): above this many articles ``avgdl`` comes from a sample of about
+# this size (tokenising every article costs ~0.15 s per 1,000 at each query).
+AVGDL_EXACT_MAX = 2_000
 
 
 class SearchError(Exception):
@@ -92,6 +106,30 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     if not loaded:
         path = str(fts_extension_path()).replace("'", "''")
         con.execute(f"LOAD '{path}'")
+
+
+@functools.cache
+def fts_stopwords() -> tuple[str, ...]:
+    """The stop words ``create_fts_index`` uses by default (english), for searching without
+    an index: the extension keeps its list inside, so build a one-row index in memory and
+    read its ``stopwords`` table."""
+    con = duckdb.connect()
+    try:
+        load_fts(con)
+        con.execute("CREATE TABLE t AS SELECT 1 AS id, 'x' AS body")
+        con.execute("PRAGMA create_fts_index('t', 'id', 'body')")
+        rows = con.execute("SELECT sw FROM fts_main_t.stopwords ORDER BY sw").fetchall()
+    finally:
+        con.close()
+    return tuple(r[0] for r in rows)
+
+
+def _stopwords_sql(indexed: bool) -> str:
+    """A subquery of the stop words: the index's own, or (no index) the extension's list."""
+    if indexed:
+        return f"(SELECT sw FROM {FTS_SCHEMA}.stopwords)"
+    words = ", ".join("'" + w.replace("'", "''") + "'" for w in fts_stopwords())
+    return f"(SELECT unnest([{words}]))"
 
 
 # --- the index ---------------------------------------------------------------------------
@@ -241,9 +279,8 @@ class _Compiler:
         return "(" + joiner.join(self.compile(c, over) for c in node.children) + ")"
 
 
-def _stems(con: duckdb.DuckDBPyConnection, words: Sequence[str], index: bool) -> dict[str, list]:
-    """word -> its index terms: tokenised, stop words dropped, Porter-stemmed."""
-    stopwords = f"(SELECT sw FROM {FTS_SCHEMA}.stopwords)" if index else "(SELECT NULL)"
+def _stems(con: duckdb.DuckDBPyConnection, words: Sequence[str], stopwords: str) -> dict[str, list]:
+    """word -> its index terms: tokenised, ``stopwords`` (a subquery) dropped, Porter-stemmed."""
     rows = con.execute(
         f"""SELECT w, list(stem(t, 'porter')) FILTER (WHERE t <> '' AND t NOT IN {stopwords})
             FROM (SELECT w, unnest({_TOKENIZE_SQL.format("w")}) AS t FROM unnest(?) u(w))
@@ -279,17 +316,13 @@ def search(
         raise SearchError(f"cannot parse query {text!r}: {exc}") from exc
     if not positive_terms(query.tree):
         raise SearchError("a search needs at least one word that is not negated with NOT")
-    if ducklake.is_lake(con):
-        raise SearchError(
-            "full-text search needs the DuckDB file warehouse: the fts extension cannot "
-            "index DuckLake tables (reports and watchlists work on both)"
-        )
-    load_fts(con)
+    indexed = not ducklake.is_lake(con)  # a DuckLake has no index: every article is delta
+    load_fts(con)  # (stem() on both)
     status = index_status(con)
-    if not status.exists:
+    if indexed and not status.exists:
         raise SearchError("no search index yet: run an ingestion or `presswatch search --reindex`")
     words = sorted({w for term in all_terms(query.tree) for w in term.words})
-    stems_of = _stems(con, words, index=True)
+    stems_of = _stems(con, words, _stopwords_sql(indexed))
     leaves: dict[Term, _Leaf] = {}
     for term in all_terms(query.tree):
         stems = [s for w in term.words for s in stems_of.get(w, [])]
@@ -301,13 +334,16 @@ def search(
     compiler = _Compiler(leaves)
     condition = compiler.compile(query.tree)
     needs_text = any(not leaf.exact for leaf in leaves.values())
-    termids = [
-        r[0]
-        for r in con.execute(
-            f"SELECT termid FROM {FTS_SCHEMA}.dict WHERE term IN (SELECT unnest(?))", [every]
-        ).fetchall()
-    ]
-    postings = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
+    postings = None
+    if indexed:
+        termids = [
+            r[0]
+            for r in con.execute(
+                f"SELECT termid FROM {FTS_SCHEMA}.dict WHERE term IN (SELECT unnest(?))", [every]
+            ).fetchall()
+        ]
+        table = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
+        postings = (table, termids)
     # Filters read the coverage summaries' narrow per-article facts while they are fresh.
     fresh = filters is not None and filters.active and summaries.is_fresh(con)
     sql, params = _search_sql(
@@ -317,14 +353,16 @@ def search(
         condition,
         compiler.params,
         (filters, summaries.FACTS_VIEW if fresh else None),
-        (postings, termids),
+        postings,
     )
     sql += " LIMIT 100000"  # a phrase is verified in at most this many ranked candidates
     results: list[dict[str, Any]] = []
     page = max(limit * 5, 200) if needs_text else limit
+    database = con.execute("SELECT current_database()").fetchone()[0]
     ranked = con.execute(sql, params)  # ranked once, read page by page
     reader = con.cursor()  # a second cursor: a query on ``con`` would end ``ranked``
     try:
+        reader.execute(f'USE "{database}"')  # (a lake's new cursor starts in memory)
         while len(results) < limit:
             rows = ranked.fetchmany(page)
             if not rows:
@@ -388,15 +426,17 @@ def _search_sql(
     condition: str,
     condition_params: list[Any],
     filtering: tuple[ReportFilter | None, str | None],
-    postings: tuple[str, list[int]],
+    postings: tuple[str, list[int]] | None,
 ) -> tuple[str, list[Any]]:
     """Index hits (articles not updated since the build) plus delta hits, one ranking.
     ``filtering``: the filters and the table of articles they read (None: the default,
     article_overview); ``postings``: the table of (termid, docid) rows to read and the
-    query's term ids, written as literals so the scan skips the row groups without them."""
+    query's term ids, written as literals so the scan skips the row groups without them,
+    or None without an index (a DuckLake): every article is delta, and the statistics
+    the index would hold are computed here (module docstring)."""
     filters, source = filtering
-    table, termids = postings
-    in_terms = ", ".join(str(int(t)) for t in termids) or "NULL"
+    indexed = postings is not None
+    stopwords = _stopwords_sql(indexed)
     params: list[Any] = [every, [s in scored for s in every]]
     # In DOUBLE: with DECIMAL literals the arithmetic runs in DECIMAL, ~3x slower.
     bm25 = (
@@ -414,8 +454,10 @@ def _search_sql(
     if filters is not None and filters.active:
         call, filter_params = filters.macro_call("report_articles", source)
         filter_sql = f" AND h.article_id IN (SELECT article_id FROM {call})"
-    sql = f"""
-        WITH qs AS (SELECT unnest(?::VARCHAR[]) AS term, unnest(?::BOOLEAN[]) AS scored),
+    if postings is not None:
+        table, termids = postings
+        in_terms = ", ".join(str(int(t)) for t in termids) or "NULL"
+        index_ctes = f"""
         q AS (SELECT d.termid, d.term, d.df, qs.scored
               FROM {FTS_SCHEMA}.dict d JOIN qs USING (term)),
         st AS (SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats),
@@ -432,7 +474,36 @@ def _search_sql(
             SELECT docs.name AS article_id, sum({bm25}) AS score, any_value(stems) AS stems
             FROM idx_docs JOIN idx_tf USING (docid) JOIN {FTS_SCHEMA}.docs docs USING (docid), st
             GROUP BY docs.name),
-        delta_ids AS (SELECT article_id FROM articles WHERE updated_at > {newer}),
+        delta_ids AS (SELECT article_id FROM articles WHERE updated_at > {newer}),"""
+        params += [*condition_params, status.watermark]
+        document_frequencies, df_cte = f"{FTS_SCHEMA}.dict", ""
+        hits = """
+            SELECT * FROM idx_hits WHERE article_id NOT IN (SELECT article_id FROM delta_ids)
+            UNION ALL
+            SELECT * FROM delta_hits"""
+    else:
+        # avgdl over every article, or over a fixed sample of ~AVGDL_EXACT_MAX of them.
+        step = -(-status.articles // AVGDL_EXACT_MAX)
+        sample = f"WHERE hash(article_id) % {step} = 0" if step > 1 else ""
+        index_ctes = f"""
+        sampled AS (
+            SELECT coalesce(title, '') || ' ' || body_text AS t FROM articles {sample}),
+        st AS (
+            SELECT (SELECT count(*) FROM articles) AS num_docs,
+                   (SELECT count(*) FROM (
+                        SELECT unnest({_TOKENIZE_SQL.format("t")}) AS w FROM sampled)
+                    WHERE w <> '' AND w NOT IN {stopwords})
+                   / (SELECT count(*) FROM sampled) AS avgdl),"""
+        # df counted in the candidates: every article holding a scored stem is one.
+        document_frequencies = "delta_df"
+        df_cte = """delta_df AS (
+            SELECT term, count(DISTINCT article_id) AS df
+            FROM delta_tokens WHERE term IN (SELECT term FROM qs) GROUP BY term),
+        """
+        hits = "SELECT * FROM delta_hits"
+    sql = f"""
+        WITH qs AS (SELECT unnest(?::VARCHAR[]) AS term, unnest(?::BOOLEAN[]) AS scored),
+        {index_ctes}
         delta AS (  -- the date test on the scan itself: text is read for the delta only
             SELECT x.article_id, x.t FROM (
                 SELECT article_id, coalesce(title, '') || ' ' || body_text AS t
@@ -441,24 +512,21 @@ def _search_sql(
         delta_tokens AS (
             SELECT article_id, stem(w, 'porter') AS term FROM (
                 SELECT article_id, unnest({_TOKENIZE_SQL.format("t")}) AS w FROM delta)
-            WHERE w <> '' AND w NOT IN (SELECT sw FROM {FTS_SCHEMA}.stopwords)),
-        delta_len AS (SELECT article_id, count(*) AS len FROM delta_tokens GROUP BY 1),
+            WHERE w <> '' AND w NOT IN {stopwords}),
+        {df_cte}delta_len AS (SELECT article_id, count(*) AS len FROM delta_tokens GROUP BY 1),
         delta_tf AS (
             SELECT dt.article_id, dt.term, coalesce(any_value(d.df), 0) AS df,
                    any_value(qs.scored) AS scored, count(*) AS tf
             FROM delta_tokens dt JOIN qs USING (term)
-            LEFT JOIN {FTS_SCHEMA}.dict d ON d.term = dt.term
+            LEFT JOIN {document_frequencies} d ON d.term = dt.term
             GROUP BY dt.article_id, dt.term),
         delta_hits AS (
             SELECT article_id, sum({bm25}) AS score, list(term) AS stems
             FROM delta_tf JOIN delta_len USING (article_id), st GROUP BY article_id),
-        hits AS (
-            SELECT * FROM idx_hits WHERE article_id NOT IN (SELECT article_id FROM delta_ids)
-            UNION ALL
-            SELECT * FROM delta_hits)
+        hits AS ({hits})
         SELECT h.article_id, h.score, h.stems FROM hits h
         WHERE h.score > 0 AND {condition}{filter_sql}
         ORDER BY h.score DESC, h.article_id"""
-    params += [*condition_params, status.watermark, status.watermark, *prefixes]
+    params += [status.watermark, *prefixes]
     params += condition_params + filter_params
     return sql, params
