@@ -99,3 +99,56 @@ def test_term_vectors_weigh_names_over_common_words() -> None:
     assert "laming" in top
     assert "said" not in vectors["000"]
     assert cosine(vectors["002"], vectors["003"]) > 0.3
+
+
+def test_labels_kept_incrementally_equal_a_recomputation_from_all_members(
+    db_path: Path,
+) -> None:
+    """Batches arrive out of order: an older original, then an even older version of it
+    (which makes the first a copy), then a bridge merging another story in. After each,
+    every story's label is its earliest original's headline, as a full scan finds it."""
+    nutrition, cloud = paragraphs(NUTRITION)[:12], paragraphs(CLOUD)[:10]
+    steps = [
+        {
+            "late": article("\n\n".join(nutrition[:8]), "Late take", date(2025, 1, 5)),
+            "cloud": article("\n\n".join(cloud), "Cloud costs", date(2025, 1, 2)),
+        },
+        {"earlier": article("\n\n".join(nutrition[2:10]), "Earlier take", date(2025, 1, 3))},
+        {"first": article("\n\n".join(nutrition[2:10]), "First version", date(2025, 1, 1))},
+        {
+            "bridge": article(
+                "\n\n".join(nutrition[:2] + nutrition[10:12] + cloud[:5]),
+                "Both stories",
+                date(2025, 1, 6),
+            )
+        },
+    ]
+    con = fresh_db(db_path)
+    expected_labels = ["Late take", "Earlier take", "First version", "First version"]
+    for items, label in zip(steps, expected_labels, strict=True):
+        ids = load_and_dedupe(con, items, source=next(iter(items)))
+        stored = con.execute(
+            "SELECT story_id, label, label_article_id FROM stories ORDER BY story_id"
+        ).fetchall()
+        recomputed = con.execute(
+            """SELECT s.story_id,
+                      coalesce(arg_min(a.title, (coalesce(a.published_at, a.first_seen_at),
+                                                 a.article_id)), any_value(s.label)),
+                      arg_min(a.article_id, (coalesce(a.published_at, a.first_seen_at),
+                                             a.article_id))
+               FROM stories s JOIN story_members m USING (story_id)
+               LEFT JOIN articles a ON a.article_id = m.article_id AND a.title IS NOT NULL
+                 AND a.article_id NOT IN (SELECT article_id FROM duplicate_links)
+               GROUP BY s.story_id ORDER BY s.story_id"""
+        ).fetchall()
+        assert stored == recomputed
+        story_of = stories(con)
+        labels = {story: label for story, label, _holder in stored}
+        assert labels[story_of[ids[next(iter(items))]]] == label
+    assert con.execute("SELECT count(*), count(DISTINCT story_id) FROM stories").fetchone() == (
+        1,
+        1,
+    )
+    assert con.execute(
+        "SELECT count(*) = count(DISTINCT article_id) FROM story_members"
+    ).fetchone() == (True,)

@@ -109,6 +109,13 @@ class DuplicateLink:
     score: float
 
 
+@dataclass(frozen=True)
+class LinkResult:
+    links: list[DuplicateLink]  # new or changed links
+    sentences: dict[int, int]  # evidence sentences per seq
+    relinked: set[str]  # articles outside the batch whose link changed or was removed
+
+
 @dataclass
 class BatchArticle:
     """One article of a dedupe batch, with its index key and chronology."""
@@ -363,10 +370,10 @@ def link_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[BatchArticle],
     settings: DedupSettings,
-) -> tuple[list[DuplicateLink], dict[int, int]]:
-    """Index ``batch`` and link every copy in it; returns (new links, sentences per seq)."""
+) -> LinkResult:
+    """Index ``batch`` and link every copy in it."""
     if not batch:
-        return [], {}
+        return LinkResult([], {}, set())
     fingerprints: dict[int, CopyFingerprint] = {
         b.seq: b.fingerprint or copy_fingerprint(b.body, settings) for b in batch
     }
@@ -390,7 +397,7 @@ def link_batch(
     _index_anchors(con, seqs[indexable], anchors[indexable])
     sentences = {seq: fp.sentence_count for seq, fp in fingerprints.items()}
     if not candidates:
-        return [], sentences
+        return LinkResult([], sentences, set())
 
     # Collapse candidates to copy groups: score each group through its best member.
     outside = sorted({o for cs in candidates.values() for o, _ in cs} - set(by_seq))
@@ -443,7 +450,7 @@ def link_batch(
                 scores[a] = max(scores.get(a, 0.0), score)
                 scores[b] = max(scores.get(b, 0.0), score)
     if not parent:
-        return [], sentences
+        return LinkResult([], sentences, set())
 
     if all(b.fresh for b in batch):
         # Fresh articles have no links yet: the groups involved are among ``existing``.
@@ -475,18 +482,15 @@ def link_batch(
             if previous and previous[0] == canonical and round(previous[1], 4) == round(score, 4):
                 continue
             new_links.append(DuplicateLink(member, canonical, round(float(score), 4)))
-    if remove:
-        con.execute(f"DELETE FROM duplicate_links WHERE article_id IN {in_list(remove)}")
+    rewritten = remove + [x.article_id for x in new_links]
+    stored = [a for a in rewritten if a in links]  # ``links`` has every member's stored link
+    if stored:  # delete + insert, not MERGE's update: see migration 008
+        con.execute(f"DELETE FROM duplicate_links WHERE article_id IN {in_list(stored)}")
     if new_links:
         insert_rows(
             con,
-            """MERGE INTO duplicate_links USING (SELECT article_id, canonical_id, score,
-                 $3 AS method, $4 AS linked_at FROM batch_rows) AS new
-               ON duplicate_links.article_id = new.article_id
-               WHEN MATCHED THEN UPDATE SET canonical_id = new.canonical_id,
-                 score = new.score, method = new.method, linked_at = new.linked_at
-               WHEN NOT MATCHED THEN INSERT VALUES (new.article_id, new.canonical_id,
-                 new.score, new.method, new.linked_at)""",
+            "INSERT INTO duplicate_links SELECT article_id, canonical_id, score, $3, $4 "
+            "FROM batch_rows",
             {
                 "article_id": [x.article_id for x in new_links],
                 "canonical_id": [x.canonical_id for x in new_links],
@@ -494,7 +498,7 @@ def link_batch(
             {"score": np.array([x.score for x in new_links], dtype=np.float64)},
             [METHOD, now],
         )
-    return new_links, sentences
+    return LinkResult(new_links, sentences, set(rewritten) - {b.article_id for b in batch})
 
 
 def canonical_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:

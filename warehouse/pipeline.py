@@ -41,15 +41,16 @@ def dedupe_batch(
     )
     for b, (fingerprint, terms) in zip(batch, analysed, strict=True):
         b.fingerprint, b.terms = fingerprint, terms
-    links, sentences = link_batch(con, batch, settings.dedup)
-    record_batch(con, batch, sentences)
+    linked = link_batch(con, batch, settings.dedup)
+    links = linked.links
+    record_batch(con, batch, linked.sentences)
     ids = [b.article_id for b in batch]
     if all(b.fresh for b in batch):  # no earlier links: this batch's are all there are
         members = set(ids)
         canonicals = {x.article_id: x.canonical_id for x in links if x.article_id in members}
     else:
         canonicals = canonical_of(con, ids)
-    stories = assign_batch(con, batch, canonicals, settings.stories)
+    stories = assign_batch(con, batch, canonicals, settings.stories, linked.relinked)
     con.execute(
         "UPDATE articles SET dedupe_pending = false "
         f"WHERE dedupe_pending AND article_id IN {in_list(b.article_id for b in batch)}"

@@ -22,7 +22,8 @@ from snowballing into one topic-sized story. A copy always joins its canonical's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
@@ -198,42 +199,128 @@ def _memberships(
     return ids_of, stories
 
 
-def _story_ages(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> dict[str, tuple]:
-    """story -> (created_at in microseconds since the epoch, story id): oldest first."""
+@dataclass
+class _Story:
+    """A row of ``stories``; times in microseconds since the epoch."""
+
+    story_id: str
+    label: str
+    created_at: int
+    label_key: tuple[int, str] | None  # (label_at, label_article_id): the label's article
+
+
+def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[str, _Story]:
+    wanted = sorted(set(story_ids))
+    if not wanted:
+        return {}
     rows = con.execute(  # a join on the split list: twice as fast as IN for long lists
         """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
-           SELECT s.story_id, epoch_us(s.created_at) FROM w JOIN stories s
-           ON s.story_id = w.story_id""",
-        [joined(sorted(story_ids))],
+           SELECT s.story_id, s.label, epoch_us(s.created_at), epoch_us(s.label_at),
+                  s.label_article_id
+           FROM w JOIN stories s ON s.story_id = w.story_id""",
+        [joined(wanted)],
     ).fetchall()
-    return {r[0]: (r[1], r[0]) for r in rows}
+    return {
+        r[0]: _Story(r[0], r[1], r[2], (r[3], r[4]) if r[4] is not None else None) for r in rows
+    }
 
 
-def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str]) -> None:
-    """A story's label is the headline of its earliest original (non-copy) article; only
-    labels that change are written (fewer rows for the next checkpoint to rewrite)."""
+def _write_stories(
+    con: duckdb.DuckDBPyConnection, rows: list[_Story], replaced: set[str], now: datetime
+) -> None:
+    """Delete ``replaced`` story rows, insert ``rows``: delete + insert, not UPDATE (see
+    migration 008: an update rewrites whole column segments at the next checkpoint)."""
+    if replaced:
+        con.execute(f"DELETE FROM stories WHERE story_id IN {in_list(sorted(replaced))}")
+    if not rows:
+        return
+    insert_rows(
+        con,
+        """INSERT INTO stories (story_id, label, created_at, updated_at, label_article_id,
+                                label_at)
+           SELECT story_id, label, make_timestamptz(created_at), $4,
+                  nullif(label_article_id, ''), make_timestamptz(nullif(label_at, $5))
+           FROM batch_rows""",
+        {
+            "story_id": [r.story_id for r in rows],
+            "label": [r.label for r in rows],
+            "label_article_id": [r.label_key[1] if r.label_key else "" for r in rows],
+        },
+        {
+            "created_at": np.array([r.created_at for r in rows], dtype=np.int64),
+            "label_at": np.array(
+                [r.label_key[0] if r.label_key else _NO_TIME for r in rows], dtype=np.int64
+            ),
+        },
+        [now, _NO_TIME],
+    )
+
+
+_NO_TIME = np.iinfo(np.int64).min
+
+
+def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) -> None:
+    """Recompute the labels of ``story_ids`` from all their members (the slow path, for
+    stories that may have lost their label's article). A story's label is the headline of
+    its earliest original (non-copy) article; a story without one keeps its label. Only
+    changed rows are written."""
     if not story_ids:
         return
-    labels = con.execute(
-        """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
-           SELECT m.story_id,
-                  arg_min(a.title, (coalesce(a.published_at, a.first_seen_at), a.article_id))
-           FROM w JOIN story_members m ON m.story_id = w.story_id
-           JOIN articles a ON a.article_id = m.article_id
-           LEFT JOIN duplicate_links d ON d.article_id = m.article_id
-           WHERE d.article_id IS NULL AND a.title IS NOT NULL
-           GROUP BY m.story_id""",
+    rows = con.execute(
+        """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id),
+           holder AS (
+               SELECT m.story_id,
+                      arg_min(a.title, (coalesce(a.published_at, a.first_seen_at),
+                                        a.article_id)) AS label,
+                      min(epoch_us(coalesce(a.published_at, a.first_seen_at))) AS label_at,
+                      arg_min(a.article_id, (coalesce(a.published_at, a.first_seen_at),
+                                             a.article_id)) AS article_id
+               FROM w JOIN story_members m ON m.story_id = w.story_id
+               JOIN articles a ON a.article_id = m.article_id
+               LEFT JOIN duplicate_links d ON d.article_id = m.article_id
+               WHERE d.article_id IS NULL AND a.title IS NOT NULL
+               GROUP BY m.story_id)
+           SELECT s.story_id, coalesce(h.label, s.label), epoch_us(s.created_at), h.label_at,
+                  h.article_id, s.label, epoch_us(s.label_at), s.label_article_id
+           FROM w JOIN stories s ON s.story_id = w.story_id
+           LEFT JOIN holder h ON h.story_id = s.story_id""",
         [joined(sorted(story_ids))],
     ).fetchall()
-    if labels:
-        insert_rows(
-            con,
-            """UPDATE stories SET label = batch_rows.label, updated_at = $3
-               FROM batch_rows WHERE stories.story_id = batch_rows.story_id
-                 AND batch_rows.label IS DISTINCT FROM stories.label""",
-            {"story_id": [r[0] for r in labels], "label": [r[1] for r in labels]},
-            params=[datetime.now(UTC)],
-        )
+    changed = [
+        _Story(r[0], r[1], r[2], (r[3], r[4]) if r[4] is not None else None)
+        for r in rows
+        if (r[1], r[3], r[4]) != (r[5], r[6], r[7])
+    ]
+    _write_stories(con, changed, {c.story_id for c in changed}, now)
+
+
+def _label_candidates(
+    batch: list[BatchArticle], canonicals: dict[str, str], placed: dict[str, str]
+) -> dict[str, tuple[tuple[int, str], str]]:
+    """story -> (label key, headline) of the earliest original with a headline that this
+    batch placed in it."""
+    best: dict[str, tuple[tuple[int, str], str]] = {}
+    for b in batch:
+        if b.article_id in canonicals or not b.title:
+            continue
+        story = placed[b.article_id]
+        key = (int(epoch_us([b.sort_ts])[0]), b.article_id)
+        if story not in best or key < best[story][0]:
+            best[story] = (key, b.title)
+    return best
+
+
+def _move_members(con: duckdb.DuckDBPyConnection, mapping: dict[str, str], now: datetime) -> None:
+    """Members of merged stories move to the story they merged into (insert, then delete)."""
+    insert_rows(
+        con,
+        """INSERT INTO story_members
+           SELECT m.article_id, batch_rows.new, m.score, $3
+           FROM batch_rows JOIN story_members m ON m.story_id = batch_rows.old""",
+        {"old": list(mapping), "new": list(mapping.values())},
+        params=[now],
+    )
+    con.execute(f"DELETE FROM story_members WHERE story_id IN {in_list(sorted(mapping))}")
 
 
 def assign_batch(
@@ -241,19 +328,34 @@ def assign_batch(
     batch: list[BatchArticle],
     canonicals: dict[str, str],
     settings: StorySettings,
+    relinked: Collection[str] = (),
 ) -> set[str]:
-    """Place ``batch`` (indexed and deduplicated) in stories; returns the touched story ids."""
+    """Place ``batch`` (indexed and deduplicated) in stories; returns the touched story ids.
+
+    ``relinked``: articles outside the batch whose copy link the batch changed; their
+    stories' labels are recomputed from all members (one may have held the label).
+    """
     if not batch:
         return set()
     _index_terms(con, batch, settings)
     ids = [b.article_id for b in batch]
+    fresh = all(b.fresh for b in batch)
+    left: set[str] = set()  # stories that stale articles leave
     stale = [b.article_id for b in batch if not b.fresh]
     if stale:  # a fresh article has no membership yet
+        left = {
+            r[0]
+            for r in con.execute(
+                f"SELECT story_id FROM story_members WHERE article_id IN {in_list(stale)}"
+            ).fetchall()
+        }
         con.execute(f"DELETE FROM story_members WHERE article_id IN {in_list(stale)}")
     me, other, cosine = _neighbours(con, batch, settings)
     low = min(b.seq for b in batch)
     ids_of, membership = _memberships(
-        con, sorted({o for o in other if o < low}), sorted(set(canonicals.values()) - set(ids))
+        con,
+        sorted({o for o in other if o < low}),
+        sorted((set(canonicals.values()) | set(relinked)) - set(ids)),
     )
     ids_of.update({b.seq: b.article_id for b in batch})
     # new seq -> [(other article id, cosine)], best first
@@ -263,8 +365,8 @@ def assign_batch(
             found = neighbours.setdefault(m, [])
             if len(found) < settings.max_candidates:
                 found.append((ids_of[o], c))
-    known_stories = set(membership.values())
-    ages = _story_ages(con, known_stories)
+    known = _stories(con, membership.values())
+    ages = {s: (row.created_at, s) for s, row in known.items()}
     merged_into: dict[str, str] = {}
 
     def resolve(story: str) -> str:
@@ -305,39 +407,29 @@ def assign_batch(
         members.append((b.article_id, keep, round(score, 4)))
 
     final = [(aid, resolve(story), score) for aid, story, score in members]
-    if created and all(b.fresh for b in batch):  # no story is named after a fresh article
-        insert_rows(
-            con,
-            "INSERT INTO stories SELECT story_id, label, make_timestamptz(created_at), $3 "
-            "FROM batch_rows",
-            {"story_id": list(created), "label": list(created.values())},
-            {"created_at": np.array([ages[s][0] for s in created], dtype=np.int64)},
-            [now],
-        )
-    elif created:
-        insert_rows(
-            con,
-            """MERGE INTO stories USING (SELECT story_id, label,
-                 make_timestamptz(created_at) AS created_at, $3 AS updated_at
-                 FROM batch_rows) AS new ON stories.story_id = new.story_id
-               WHEN MATCHED THEN UPDATE SET label = new.label,
-                 created_at = new.created_at, updated_at = new.updated_at
-               WHEN NOT MATCHED THEN INSERT VALUES (new.story_id, new.label,
-                 new.created_at, new.updated_at)""",
-            {"story_id": list(created), "label": list(created.values())},
-            {"created_at": np.array([ages[s][0] for s in created], dtype=np.int64)},
-            [now],
-        )
-    if merged_into:
-        mapping = {old: resolve(old) for old in merged_into}
-        insert_rows(
-            con,
-            """UPDATE story_members SET story_id = batch_rows.new, assigned_at = $3
-               FROM batch_rows WHERE story_members.story_id = batch_rows.old""",
-            {"old": list(mapping), "new": list(mapping.values())},
-            params=[now],
-        )
-        con.execute(f"DELETE FROM stories WHERE story_id IN {in_list(mapping)}")
+    touched = {m[1] for m in final}
+    mapping = {old: resolve(old) for old in merged_into}
+    # Each surviving or new story's label: the earliest of its label article, those of the
+    # stories merged into it and the batch's originals (compared, not read from members).
+    rows = known | {s: _Story(s, label, ages[s][0], None) for s, label in created.items()}
+    candidates = _label_candidates(batch, canonicals, {aid: s for aid, s, _ in final})
+    for old, new in mapping.items():
+        if rows[old].label_key is not None:
+            entry = (rows[old].label_key, rows[old].label)
+            candidates[new] = min(candidates.get(new, entry), entry)
+    rewritten: list[_Story] = []
+    for story in touched | set(mapping.values()):
+        row, candidate = rows[story], candidates.get(story)
+        if candidate and (row.label_key is None or candidate[0] < row.label_key):
+            rewritten.append(_Story(story, candidate[1], row.created_at, candidate[0]))
+        elif story in created:
+            rewritten.append(row)
+    if mapping:
+        _move_members(con, mapping, now)
+    replaced = set(mapping) | {r.story_id for r in rewritten}
+    if fresh:  # a fresh article's story id is new
+        replaced -= set(created)
+    _write_stories(con, rewritten, replaced, now)
     insert_rows(  # the batch's earlier memberships were deleted above: plain inserts
         con,
         "INSERT INTO story_members SELECT article_id, story_id, score, $3 FROM batch_rows",
@@ -345,13 +437,8 @@ def assign_batch(
         {"score": np.array([m[2] for m in final], dtype=np.float64)},
         [now],
     )
-    touched = {m[1] for m in final}
-    relabel(con, touched)
+    if fresh:
+        relabel(con, {resolve(membership[a]) for a in relinked if a in membership}, now)
+    else:  # stale articles may have held labels, here or in the stories they left
+        relabel(con, touched | {resolve(s) for s in left}, now)
     return touched
-
-
-def story_members_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
-    rows = con.execute(
-        f"SELECT article_id, story_id FROM story_members WHERE article_id IN {in_list(article_ids)}"
-    ).fetchall()
-    return dict(rows)
