@@ -14,8 +14,8 @@ from prefect.runtime import flow_run
 
 from presswatch import markdown_report
 from presswatch.settings import Settings
-from warehouse import loader, reports, search
-from warehouse.db import connection, held_open
+from warehouse import ducklake, loader, reports, search
+from warehouse.db import WarehouseError, connection, held_open
 from warehouse.locking import writer_lock
 from warehouse.pipeline import dedupe_articles
 from warehouse.snapshot import refresh_snapshot
@@ -65,10 +65,35 @@ def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
 def finish_run(
     db_path: Path, run_id: str, counts: loader.RunCounts, message: str | None = None
 ) -> None:
-    """Record the run's counts and refresh the readers' snapshot."""
+    """Record the run's counts and refresh the readers' snapshot; on a DuckLake, maintain
+    it when the policy says so (``ducklake.maintenance_due``), still holding the lease."""
     with connection(db_path) as con:
         loader.finish_run(con, run_id, counts, message=message)
         refresh_snapshot(con, db_path)
+        if ducklake.is_lake(con) and ducklake.maintenance_due(con):
+            maintain_lake(con)
+
+
+def maintain_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """Compact the lake; a failure is logged, not raised (the run's work is committed)."""
+    logger = get_run_logger()
+    try:
+        result = ducklake.maintain(con)
+    except (duckdb.Error, WarehouseError) as exc:
+        logger.warning("lake maintenance failed: %s", exc)
+        return
+    logger.info(
+        "lake maintained in %.1f s: data files %d -> %d, delete files %d -> %d, "
+        "snapshots %d -> %d, %d file(s) deleted",
+        result.seconds,
+        result.before.data_files,
+        result.after.data_files,
+        result.before.delete_files,
+        result.after.delete_files,
+        result.before.snapshots,
+        result.after.snapshots,
+        result.files_deleted,
+    )
 
 
 @task(name="dedupe")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import dedupe_cli, feeds_cli, output, reports_cli, scheduler
+from presswatch import dedupe_cli, feeds_cli, lake_cli, output, reports_cli, scheduler
 from presswatch.settings import resolve_db_path, resolve_feeds_path
 from sources.seeds import SeedFolderError
 from warehouse import reports
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     feeds_cli.register(commands, common)
     reports_cli.register(commands, common)  # search, watch add|list|remove
     dedupe_cli.register(commands, common)  # dedupe [--rebuild]
+    lake_cli.register(commands, common)  # lake maintain
 
     sched = commands.add_parser(
         "scheduler", help="run the scheduled system locally (Prefect server + worker)"

@@ -455,3 +455,218 @@ def _release(con: duckdb.DuckDBPyConnection, holder: str) -> None:
         )
     except duckdb.Error as exc:  # it expires; a holder on this host is taken over at exit
         _LOG.warning("could not release the writer lease (%s); it will expire", exc)
+
+
+# --- maintenance -------------------------------------------------------------------------
+
+MAINTAIN_EVERY_ENV = "PRESSWATCH_LAKE_MAINTAIN_EVERY"
+# A flow run of N articles commits ~N/6 snapshots (each write section: the lease taken and
+# released, its transactions), so 1000 is a run of several thousand articles or many small
+# runs; a maintenance then costs a few seconds.
+DEFAULT_MAINTAIN_EVERY = 1000
+# Snapshots and replaced files younger than this are kept: a reader that started on an
+# older snapshot still finds its files.
+DEFAULT_RETAIN = timedelta(hours=1)
+# A file is rewritten without its deleted rows once this share of them is deleted.
+# DuckLake's default, 0.95, would leave most delete files in place: every dedupe deletes
+# a few rows from the files of the story and summary tables (MERGE), rarely most of them.
+REWRITE_DELETED_SHARE = 0.25
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``1h``, ``7d`` (``0s``: everything)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration (like 30m, 1h, 7d): {text!r}")
+    return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+@dataclass(frozen=True)
+class LakeCounts:
+    data_files: int  # live Parquet data files
+    delete_files: int  # live delete files (rows deleted from a data file)
+    snapshots: int
+
+
+@dataclass(frozen=True)
+class MaintenanceResult:
+    before: LakeCounts
+    after: LakeCounts
+    inlined_rows_flushed: int  # rows moved from the catalog into Parquet files
+    snapshots_expired: int
+    files_merged: int  # small files compacted...
+    files_created: int  # ...into these (merges and rewrites)
+    files_rewritten: int  # files rewritten without their deleted rows
+    files_deleted: int  # removed from the data path (replaced or orphaned, past retention)
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in self.__dict__.items():
+            result[key] = value.__dict__ if isinstance(value, LakeCounts) else value
+        return result
+
+
+def lake_counts(con: duckdb.DuckDBPyConnection) -> LakeCounts:
+    files, deletes = con.execute(
+        "SELECT coalesce(sum(file_count), 0), coalesce(sum(delete_file_count), 0) "
+        f"FROM ducklake_table_info({_quote(CATALOG_NAME)})"
+    ).fetchone()
+    snapshots = con.execute(
+        f"SELECT count(*) FROM ducklake_snapshots({_quote(CATALOG_NAME)})"
+    ).fetchone()[0]
+    return LakeCounts(int(files), int(deletes), int(snapshots))
+
+
+def _current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        f"SELECT id FROM ducklake_current_snapshot({_quote(CATALOG_NAME)})"
+    ).fetchone()[0]
+
+
+def commits_since_maintenance(con: duckdb.DuckDBPyConnection) -> int:
+    """Snapshots committed since the last ``maintain`` (since the lake was created if none).
+
+    The last maintenance's snapshot id is kept in the lake (table ``lake_maintenance``, one
+    row, made by the first ``maintain`` like ``writer_lease``: not part of the schema)."""
+    last = 0
+    if _table_exists(con, "lake_maintenance"):
+        last = con.execute("SELECT max(snapshot_id) FROM lake_maintenance").fetchone()[0] or 0
+    return _current_snapshot(con) - last
+
+
+def maintenance_due(con: duckdb.DuckDBPyConnection) -> bool:
+    """The automatic policy: ``PRESSWATCH_LAKE_MAINTAIN_EVERY`` commits (default 1000) since
+    the last maintenance; 0 turns automatic maintenance off."""
+    every = int(os.environ.get(MAINTAIN_EVERY_ENV) or DEFAULT_MAINTAIN_EVERY)
+    return every > 0 and commits_since_maintenance(con) >= every
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+            [CATALOG_NAME, name],
+        ).fetchone()[0]
+    )
+
+
+def maintain(
+    con: duckdb.DuckDBPyConnection, older_than: timedelta = DEFAULT_RETAIN
+) -> MaintenanceResult:
+    """Compact the lake with DuckLake's own functions: flush the rows inlined in the catalog
+    to Parquet, merge adjacent small files, rewrite files with many deleted rows, expire
+    the snapshots older than ``older_than``, then delete the files no unexpired snapshot
+    needs that were replaced more than ``older_than`` ago, and orphaned ones.
+
+    (``CHECKPOINT`` expires before it compacts; expiring after lets one run delete the
+    files its own compaction replaced when ``older_than`` allows: a replaced file is
+    scheduled for deletion only once the snapshots that read it expire.)
+
+    The caller holds the writer lease (``warehouse.db.connection``): no presswatch writer
+    commits meanwhile. Each step is its own DuckLake commit (DuckLake refuses compaction
+    and changes in one transaction). ``CHECKPOINT`` runs the same steps but reads its
+    retention from lake-wide options and reports nothing, so the steps are called here.
+    """
+    started = time.perf_counter()
+    # A fresh lease term for the steps (a maintenance outlasting it may overlap the next
+    # writer: DuckLake then rejects whichever of their commits conflicts).
+    renew_lease(con)
+    before = lake_counts(con)
+    lake = _quote(CATALOG_NAME)
+
+    def call(sql: str, *params: object) -> list[tuple]:
+        return con.execute(f"CALL {sql}", list(params)).fetchall()
+
+    flushed = call(f"ducklake_flush_inlined_data({lake})")
+    merged = call(f"ducklake_merge_adjacent_files({lake})")
+    rewritten = call(
+        f"ducklake_rewrite_data_files({lake}, delete_threshold => {REWRITE_DELETED_SHARE})"
+    )
+    # (the cutoff is taken at each step, so ``0s`` also removes what the steps replaced)
+    expired = _expire_snapshots(con, datetime.now(UTC) - older_than)
+    deleted = _cleanup_old_files(con, datetime.now(UTC) - older_than)
+    orphans = call(
+        f"ducklake_delete_orphaned_files({lake}, older_than => ?)", datetime.now(UTC) - older_than
+    )
+    _record_maintenance(con)
+    return MaintenanceResult(
+        before=before,
+        after=lake_counts(con),
+        inlined_rows_flushed=sum(r[2] for r in flushed),
+        snapshots_expired=expired,
+        files_merged=sum(r[2] for r in merged),
+        files_created=sum(r[3] for r in merged) + sum(r[3] for r in rewritten),
+        files_rewritten=sum(r[2] for r in rewritten),
+        files_deleted=deleted + len(orphans),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# With a SQLite catalog, DuckLake 1.5.5 compares ``older_than`` with the catalog's
+# timestamps as text and in effect by day: every snapshot (or scheduled file) of the
+# cutoff's day counts as older, even one made a second ago. So snapshots are chosen here
+# and expired by id, and files are cleaned up to a midnight, which both comparisons agree on.
+_METADATA = f"__ducklake_metadata_{CATALOG_NAME}"
+
+
+def _expire_snapshots(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
+    """Expire the snapshots made before ``cutoff`` (never the current one); returns how many."""
+    lake = _quote(CATALOG_NAME)
+    versions = [
+        r[0]
+        for r in con.execute(
+            f"SELECT snapshot_id FROM ducklake_snapshots({lake}) WHERE snapshot_time < ? "
+            f"AND snapshot_id < (SELECT max(snapshot_id) FROM ducklake_snapshots({lake}))",
+            [cutoff],
+        ).fetchall()
+    ]
+    if not versions:
+        return 0
+    return len(
+        con.execute(f"CALL ducklake_expire_snapshots({lake}, versions => ?)", [versions]).fetchall()
+    )
+
+
+def _cleanup_old_files(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> int:
+    """Delete the files scheduled for deletion before ``cutoff``: all of them when none is
+    younger, else those scheduled before the cutoff's day (the rest at a later run)."""
+    younger = con.execute(
+        f"SELECT count(*) FROM {_METADATA}.ducklake_files_scheduled_for_deletion "
+        "WHERE CAST(schedule_start AS TIMESTAMPTZ) >= ?",
+        [cutoff],
+    ).fetchone()[0]
+    lake = _quote(CATALOG_NAME)
+    if not younger:
+        return len(
+            con.execute(f"CALL ducklake_cleanup_old_files({lake}, cleanup_all => true)").fetchall()
+        )
+    day = cutoff.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return len(
+        con.execute(
+            f"CALL ducklake_cleanup_old_files({lake}, older_than => ?)",
+            [day - timedelta(microseconds=1)],
+        ).fetchall()
+    )
+
+
+def _record_maintenance(con: duckdb.DuckDBPyConnection) -> None:
+    """Note the snapshot the maintenance ended at (``commits_since_maintenance``)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS lake_maintenance "
+            "(snapshot_id BIGINT, maintained_at TIMESTAMPTZ)"
+        )
+        con.execute("DELETE FROM lake_maintenance")
+        con.execute(
+            "INSERT INTO lake_maintenance VALUES (?, ?)",
+            [_current_snapshot(con), datetime.now(UTC)],  # (this commit counts as one)
+        )
+        renew_lease(con)
+        con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        raise
