@@ -15,7 +15,7 @@ import tempfile
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from flows.ingest_seeds import ingest_seeds
 from tests.conftest import REPO_ROOT, SEEDS
 from tests.localserver import LocalServer
 from tests.newsite import corpus_page, publish, rss
-from warehouse import reports
+from warehouse import ducklake, reports
 from warehouse.db import WarehouseError, WarehouseLocked, connection
 from warehouse.ducklake import parse_target
 from warehouse.search import search
@@ -425,3 +425,9 @@ def test_seed_flow_and_reports_on_a_postgres_catalog(seed_folder: Path, pg_lake:
     assert_consistent(pg_lake)
     assert len(copy_groups(pg_lake)) == 4
     assert _read(pg_lake, "SELECT count(*) FROM report_stories()") == [(1,)]
+    stories = _timeless(pg_lake, "report_stories")
+    with connection(Path(pg_lake)) as con:  # maintenance on a PostgreSQL catalog
+        done = ducklake.maintain(con, timedelta(0))
+    assert done.after.snapshots < done.before.snapshots and done.inlined_rows_flushed > 0
+    assert _timeless(pg_lake, "report_stories") == stories
+    assert len(copy_groups(pg_lake)) == 4

@@ -74,8 +74,8 @@ REBUILD_ALWAYS_BELOW = 50_000
 REBUILD_DELTA_SHARE = 0.05
 REBUILD_DELTA_MAX = 5_000
 # On a DuckLake (no index): above this many articles ``avgdl`` comes from a sample of about
-# this size (tokenising every article costs ~0.15 s per 1,000 at each query).
-AVGDL_EXACT_MAX = 2_000
+# this size (counting the tokens of 1,000 articles costs ~0.25 s CPU at each query).
+AVGDL_EXACT_MAX = 1_000
 
 
 class SearchError(Exception):
