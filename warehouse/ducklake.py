@@ -35,6 +35,12 @@ transaction renews the lease (same UPDATE, ``WHERE holder = me``) before it comm
 writer whose lease was taken over (it stalled past ``PRESSWATCH_LEASE_SECONDS``) conflicts
 at commit and rolls back instead of writing unprotected. A holder on this host whose
 process is gone is taken over at once; one on another host after the lease expires.
+
+Maintenance: every commit adds a snapshot and small files (or rows inlined in the
+catalog), and DuckLake deletes nothing by itself. ``maintain`` compacts the lake with
+DuckLake's own functions under the lease; a flow run ends with it every
+``PRESSWATCH_LAKE_MAINTAIN_EVERY`` commits (``maintenance_due``), and ``presswatch lake
+maintain`` runs it on demand.
 """
 
 from __future__ import annotations
@@ -460,9 +466,9 @@ def _release(con: duckdb.DuckDBPyConnection, holder: str) -> None:
 # --- maintenance -------------------------------------------------------------------------
 
 MAINTAIN_EVERY_ENV = "PRESSWATCH_LAKE_MAINTAIN_EVERY"
-# A flow run of N articles commits ~N/6 snapshots (each write section: the lease taken and
-# released, its transactions), so 1000 is a run of several thousand articles or many small
-# runs; a maintenance then costs a few seconds.
+# Loading in batches of 25 commits ~1 snapshot per 3 articles (each write section: the
+# lease taken and released, its transactions), so 1000 is every ~3,000 articles; a
+# maintenance then costs a few seconds (README, "Maintenance").
 DEFAULT_MAINTAIN_EVERY = 1000
 # Snapshots and replaced files younger than this are kept: a reader that started on an
 # older snapshot still finds its files.
