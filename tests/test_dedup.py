@@ -6,7 +6,10 @@ import random
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench import synth
 from presswatch.settings import DedupSettings
@@ -19,6 +22,7 @@ from warehouse.fingerprints import (
     copy_fingerprint,
     copy_fingerprints,
     copy_score,
+    in_sorted,
     split_sentences,
     term_id,
     term_vector,
@@ -322,3 +326,14 @@ def test_batch_fingerprints_equal_the_single_text_ones() -> None:
             got = terms.as_dict()
             assert set(got) == {term_id(t) for t in expected}
             assert [got[term_id(t)] for t in expected] == pytest.approx(list(expected.values()))
+
+
+@given(
+    st.lists(st.integers(-(2**63), 2**63 - 1)),
+    st.lists(st.integers(-(2**63), 2**63 - 1)),
+)
+def test_membership_in_a_sorted_set_equals_isin(values: list[int], members: list[int]) -> None:
+    values_array = np.array(values + members[:3], dtype=np.int64)
+    sorted_set = np.unique(np.array(members, dtype=np.int64))
+    expected = np.isin(values_array, sorted_set)
+    assert in_sorted(values_array, sorted_set).tolist() == expected.tolist()

@@ -466,6 +466,7 @@ def link_batch(
     order.update({b.article_id: b.chronology for b in batch})
     order.update(_chronology(con, [m for m in parent if m not in order]))
     now = datetime.now(UTC)
+    batch_ids = {b.article_id for b in batch}
     new_links: list[DuplicateLink] = []
     remove: list[str] = []
     for members in groups.values():
@@ -476,11 +477,13 @@ def link_batch(
                 if previous:
                     remove.append(member)
                 continue
-            if previous and previous[0] == canonical and member not in scores:
-                continue
             score = scores.get(member, previous[1] if previous else 0.0)
-            if previous and previous[0] == canonical and round(previous[1], 4) == round(score, 4):
-                continue
+            if (
+                previous
+                and previous[0] == canonical
+                and (member not in batch_ids or round(previous[1], 4) == round(score, 4))
+            ):
+                continue  # an older copy keeps its score (``scores`` may be another pair's)
             new_links.append(DuplicateLink(member, canonical, round(float(score), 4)))
     rewritten = remove + [x.article_id for x in new_links]
     stored = [a for a in rewritten if a in links]  # ``links`` has every member's stored link
@@ -498,7 +501,7 @@ def link_batch(
             {"score": np.array([x.score for x in new_links], dtype=np.float64)},
             [METHOD, now],
         )
-    return LinkResult(new_links, sentences, set(rewritten) - {b.article_id for b in batch})
+    return LinkResult(new_links, sentences, set(rewritten) - batch_ids)
 
 
 def canonical_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:
