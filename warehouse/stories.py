@@ -225,6 +225,9 @@ def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[s
     }
 
 
+_NO_TIME = np.iinfo(np.int64).min  # label_at of a story without a label article
+
+
 def _write_stories(
     con: duckdb.DuckDBPyConnection, rows: list[_Story], replaced: set[str], now: datetime
 ) -> None:
@@ -254,9 +257,6 @@ def _write_stories(
         },
         [now, _NO_TIME],
     )
-
-
-_NO_TIME = np.iinfo(np.int64).min
 
 
 def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) -> None:
