@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench import synth
-from presswatch.settings import DedupSettings
+from presswatch.settings import DedupSettings, Settings
 from tests.corpus import main_content, paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
-from warehouse import loader
+from warehouse import loader, pipeline
 from warehouse.dedup import METHOD
 from warehouse.fingerprints import (
     analyse_batch,
@@ -337,3 +337,50 @@ def test_membership_in_a_sorted_set_equals_isin(values: list[int], members: list
     sorted_set = np.unique(np.array(members, dtype=np.int64))
     expected = np.isin(values_array, sorted_set)
     assert in_sorted(values_array, sorted_set).tolist() == expected.tolist()
+
+
+def _ingest_at_once(con, items: dict[str, object]) -> None:
+    source_id = loader.ensure_source(con, "test", "at-once")
+    run_id = loader.start_run(con, "test", "at-once")
+    result = loader.load_articles(
+        con, source_id, run_id, [loader.ArticleInput(ref, item) for ref, item in items.items()]
+    )
+    pipeline.dedupe_articles(con, result.changed, Settings())
+
+
+def _outcome(con) -> tuple[set, set, set]:
+    """Links, story partition and labels, by source ref (ids are the same either way)."""
+    ref = dict(con.execute("SELECT article_id, source_ref FROM articles").fetchall())
+    links = {
+        (ref[a], ref[c])
+        for a, c in con.execute("SELECT article_id, canonical_id FROM duplicate_links").fetchall()
+    }
+    groups: dict[str, set[str]] = {}
+    for article_id, story_id in con.execute(
+        "SELECT article_id, story_id FROM story_members"
+    ).fetchall():
+        groups.setdefault(story_id, set()).add(ref[article_id])
+    labels = set(con.execute("SELECT label FROM stories").fetchall())
+    return links, {frozenset(g) for g in groups.values()}, labels
+
+
+def test_a_large_dedupe_in_chunks_equals_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items: dict[str, object] = {}
+    for day, file_id in enumerate((ORIGINAL, SAME_TOPIC, OTHER), start=1):
+        text = paragraphs(file_id)
+        items[f"copy-{file_id}"] = article(
+            "\n\n".join(text[:-2]), title=f"Copy {file_id}", published=date(2025, 1, day + 3)
+        )
+        items[f"original-{file_id}"] = article(
+            "\n\n".join(text), title=f"Original {file_id}", published=date(2025, 1, day)
+        )
+    whole = fresh_db(tmp_path / "whole.duckdb")
+    _ingest_at_once(whole, items)
+    monkeypatch.setattr(pipeline, "CHUNK", 2)  # six articles: three chunks, copies later
+    chunked = fresh_db(tmp_path / "chunked.duckdb")
+    _ingest_at_once(chunked, items)
+    expected = _outcome(whole)
+    assert len(expected[0]) == 3  # every copy linked to its original
+    assert _outcome(chunked) == expected
