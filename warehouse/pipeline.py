@@ -33,7 +33,7 @@ class DedupeResult:
 def dedupe_batch(
     con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
 ) -> DedupeResult:
-    """``dedupe_articles`` inside the caller's transaction."""
+    """One batch of ``dedupe_articles`` (the caller orders batches), in the caller's transaction."""
     batch = prepare_batch(con, article_ids)
     if not batch:
         return DedupeResult([], set())
