@@ -65,17 +65,32 @@ token and n-gram of its articles at once (3.8 GB for 10,000 long web pages in on
 and per article a chunk of 1,000 costs no more than a bigger one."""
 
 
+CHRONOLOGICAL = "coalesce(published_at, first_seen_at), first_seen_at, article_id"
+"""The order deduplication takes articles in (``prepare_batch`` orders a batch so too)."""
+
+
 def chronological(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[str]:
-    """``article_ids`` in the order deduplication takes them: published (else first seen),
-    then first seen, then id, as ``prepare_batch`` orders a batch."""
+    """``article_ids`` in ``CHRONOLOGICAL`` order."""
     rows = con.execute(
-        """SELECT a.article_id FROM articles a
-           JOIN (SELECT unnest(string_split(?, chr(31))) AS article_id) w
-             ON w.article_id = a.article_id
-           ORDER BY coalesce(a.published_at, a.first_seen_at), a.first_seen_at, a.article_id""",
+        f"""SELECT article_id FROM articles
+            WHERE article_id IN (SELECT unnest(string_split(?, chr(31))))
+            ORDER BY {CHRONOLOGICAL}""",
         [joined(article_ids)],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def dedupe_in_order(
+    con: duckdb.DuckDBPyConnection, ordered: Sequence[str], settings: Settings, size: int
+) -> DedupeResult:
+    """``dedupe_batch`` over ``ordered`` (chronological), ``size`` articles at a time."""
+    links: list[DuplicateLink] = []
+    stories: set[str] = set()
+    for start in range(0, len(ordered), size):
+        result = dedupe_batch(con, ordered[start : start + size], settings)
+        links += result.links
+        stories |= result.stories_touched
+    return DedupeResult(links, stories)
 
 
 def dedupe_articles(
@@ -88,14 +103,9 @@ def dedupe_articles(
     same transaction matches them against the watchlists and refreshes the coverage
     summaries.
     """
-    links: list[DuplicateLink] = []
-    stories: set[str] = set()
     with transaction(con):
         ordered = chronological(con, article_ids) if len(article_ids) > CHUNK else article_ids
-        for start in range(0, len(ordered), CHUNK):
-            result = dedupe_batch(con, ordered[start : start + CHUNK], settings)
-            links += result.links
-            stories |= result.stories_touched
+        result = dedupe_in_order(con, ordered, settings, CHUNK)
         match_articles(con, article_ids)
         refresh_summaries(con)
-    return DedupeResult(links, stories)
+    return result

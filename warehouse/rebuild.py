@@ -2,7 +2,7 @@
 
 The indexes, links and stories are cleared and every article is deduplicated again, in
 chronological order (published, else first seen), in batches, through the same
-``dedupe_batch`` the flows use; all in one transaction, so a failed rebuild leaves the
+``dedupe_in_order`` the flows use; all in one transaction, so a failed rebuild leaves the
 previous state untouched. The report compares before and after: links added, removed or
 re-pointed at another canonical, story counts, and the articles whose story changed
 (judged by the story's members, since story ids of merged or re-founded stories differ).
@@ -20,7 +20,7 @@ import duckdb
 from presswatch.settings import Settings
 from warehouse import anchor_cache
 from warehouse.db import transaction
-from warehouse.pipeline import dedupe_batch
+from warehouse.pipeline import CHRONOLOGICAL, dedupe_in_order
 from warehouse.summaries import refresh as refresh_summaries
 
 DERIVED_TABLES = (
@@ -77,19 +77,13 @@ def rebuild(
     stories_before = len(set(groups_before.values()))
     ids = [
         r[0]
-        for r in con.execute(
-            "SELECT article_id FROM articles "
-            "ORDER BY coalesce(published_at, first_seen_at), first_seen_at, article_id"
-        ).fetchall()
+        for r in con.execute(f"SELECT article_id FROM articles ORDER BY {CHRONOLOGICAL}").fetchall()
     ]
-    batches = 0
     with transaction(con):
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
         anchor_cache.new_epoch(con)  # every process's in-memory anchor index is stale
-        for start in range(0, len(ids), batch_size):
-            dedupe_batch(con, ids[start : start + batch_size], settings)
-            batches += 1
+        dedupe_in_order(con, ids, settings, batch_size)
         refresh_summaries(con)
         con.execute(
             """MERGE INTO dedup_state
@@ -112,7 +106,7 @@ def rebuild(
     moved = sorted(a for a in groups_after if groups_before.get(a) != groups_after[a])
     return RebuildReport(
         articles=len(ids),
-        batches=batches,
+        batches=-(-len(ids) // batch_size),
         seconds=round(time.perf_counter() - started, 2),
         links_before=len(links_before),
         links_after=len(links_after),

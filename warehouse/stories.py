@@ -208,6 +208,19 @@ class _Story:
     created_at: int
     label_key: tuple[int, str] | None  # (label_at, label_article_id): the label's article
 
+    @classmethod
+    def from_row(
+        cls,
+        story_id: str,
+        label: str,
+        created_at: int,
+        label_at: int | None,
+        article_id: str | None,
+    ) -> _Story:
+        """From query columns; no label article when ``article_id`` is NULL."""
+        key = (label_at, article_id) if article_id is not None else None
+        return cls(story_id, label, created_at, key)
+
 
 def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[str, _Story]:
     wanted = sorted(set(story_ids))
@@ -220,9 +233,7 @@ def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[s
            FROM w JOIN stories s ON s.story_id = w.story_id""",
         [joined(wanted)],
     ).fetchall()
-    return {
-        r[0]: _Story(r[0], r[1], r[2], (r[3], r[4]) if r[4] is not None else None) for r in rows
-    }
+    return {r[0]: _Story.from_row(*r) for r in rows}
 
 
 _NO_TIME = np.iinfo(np.int64).min  # label_at of a story without a label article
@@ -286,11 +297,7 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) 
            LEFT JOIN holder h ON h.story_id = s.story_id""",
         [joined(sorted(story_ids))],
     ).fetchall()
-    changed = [
-        _Story(r[0], r[1], r[2], (r[3], r[4]) if r[4] is not None else None)
-        for r in rows
-        if (r[1], r[3], r[4]) != (r[5], r[6], r[7])
-    ]
+    changed = [_Story.from_row(*r[:5]) for r in rows if (r[1], r[3], r[4]) != r[5:]]
     _write_stories(con, changed, {c.story_id for c in changed}, now)
 
 
@@ -304,7 +311,7 @@ def _label_candidates(
         if b.article_id in canonicals or not b.title:
             continue
         story = placed[b.article_id]
-        key = (int(epoch_us([b.sort_ts])[0]), b.article_id)
+        key = (b.chronology[0], b.article_id)
         if story not in best or key < best[story][0]:
             best[story] = (key, b.title)
     return best
