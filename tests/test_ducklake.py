@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -24,7 +25,7 @@ import pytest
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_seeds import ingest_seeds
 from tests.conftest import REPO_ROOT, SEEDS
-from tests.localserver import LocalServer
+from tests.localserver import Exchange, Handler, LocalServer
 from tests.newsite import corpus_page, publish, rss
 from warehouse import ducklake, reports
 from warehouse.db import WarehouseError, WarehouseLocked, connection
@@ -290,6 +291,23 @@ def _barrier(tmp_path: Path) -> Path:
     return folder
 
 
+MEETING_TIMEOUT = 120.0
+
+
+def _answered_after(name: str, wait_for: set[str], arrived: set[str], feed: bytes) -> Handler:
+    """A feed handler that records its request under ``name`` in ``arrived`` and answers
+    once every name in ``wait_for`` has arrived (or after ``MEETING_TIMEOUT``)."""
+
+    def handle(exchange: Exchange) -> None:
+        arrived.add(name)
+        deadline = time.monotonic() + MEETING_TIMEOUT
+        while not wait_for <= arrived and time.monotonic() < deadline:
+            exchange.sleep(0.05)
+        exchange.respond(200, feed, {"Content-Type": "application/rss+xml"})
+
+    return handle
+
+
 def _finish(*processes: subprocess.Popen) -> list[str]:
     outputs = [p.communicate(timeout=300)[0] for p in processes]
     for process, output in zip(processes, outputs, strict=True):
@@ -389,22 +407,24 @@ def test_two_writer_processes_load_overlapping_feeds(tmp_path: Path, lake: str) 
     with LocalServer() as server:
         publish(server, pages)
         items = [(f"g{p.file_id}", server.url(p.path), p.title, "") for p in pages]
+        arrived: set[str] = set()
         for name, chosen in (("a", items[:3]), ("b", items[1:]), ("c", items)):
-            server.route(
-                f"/{name}.xml",
-                rss(server.base_url, chosen),
-                headers={"Content-Type": "application/rss+xml"},
-            )
+            feed = rss(server.base_url, chosen)
+            wait_for = {"a", "b"} if name != "c" else set()
+            server.route(f"/{name}.xml", _answered_after(name, wait_for, arrived, feed))
         one = _feed_file(tmp_path, [server.url("/a.xml"), server.url("/c.xml")], "one.toml")
         two = _feed_file(tmp_path, [server.url("/b.xml"), server.url("/c.xml")], "two.toml")
         code = """
             from flows.ingest_feeds import ingest_feeds
             ingest_feeds(feeds=FEEDS, db=DB)
             """
+        # Each writer's own feed (a or b) is answered only once both have been asked for,
+        # so neither run can end before the other has started: the runs overlap.
         together = {"BARRIER": str(_barrier(tmp_path)), "WRITERS": "2"}
+        patient = {"PRESSWATCH_HTTP_TIMEOUT": str(MEETING_TIMEOUT + 10)}
         _finish(
-            _spawn(code.replace("FEEDS", repr(str(one))), lake, **together),
-            _spawn(code.replace("FEEDS", repr(str(two))), lake, **together),
+            _spawn(code.replace("FEEDS", repr(str(one))), lake, **together, **patient),
+            _spawn(code.replace("FEEDS", repr(str(two))), lake, **together, **patient),
         )
     assert_consistent(lake)
     urls = {a["url"] for a in _articles(lake)}
