@@ -1,8 +1,9 @@
-"""Pieces shared by the ingestion flows: the dedupe task and the coverage report artifact."""
+"""Pieces shared by the ingestion flows: the run record, fingerprinting, the dedupe and
+search tasks, and the coverage report artifact."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,18 @@ from pathlib import Path
 import duckdb
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
+from extractors.models import ExtractedArticle
 from presswatch import markdown_report
 from presswatch.settings import Settings
 from warehouse import ducklake, loader, reports, search
 from warehouse.db import WarehouseError, connection, held_open
+from warehouse.fingerprints import Analysis, analyse_ahead
 from warehouse.locking import writer_lock
-from warehouse.pipeline import dedupe_articles
+from warehouse.pipeline import CHUNK, dedupe_articles
 from warehouse.snapshot import refresh_snapshot
 
 TOTALS_KEYS = ("articles", "distinct_articles", "stories", "outlets")
@@ -96,28 +101,70 @@ def maintain_lake(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-@task(name="dedupe")
-def dedupe(db_path: Path) -> tuple[int, int]:
+DEDUPE_EVERY = CHUNK
+"""A flow loading more than this many new or changed articles dedupes them as it goes,
+this many at a time, instead of all at the end: the writer dedupes while the workers
+extract the next pages, and fingerprints computed ahead wait in memory only that long."""
+
+
+def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:
+    """The dedupe's fingerprints of freshly extracted articles, computed in the extraction
+    task (a worker process or a Dask worker), so the writer only looks them up."""
+    settings = Settings()
+    texts = [(a.title, a.text, a.language) for a in articles]
+    return analyse_ahead(texts, settings.dedup, settings.stories.top_terms)
+
+
+@dataclass(frozen=True)
+class Deduped:
+    """What one or more dedupes of a run did."""
+
+    links: int = 0  # copy links written
+    stories: frozenset[str] = frozenset()  # stories touched
+
+    def __add__(self, other: Deduped) -> Deduped:
+        return Deduped(self.links + other.links, self.stories | other.stories)
+
+
+@task(name="dedupe", cache_policy=NO_CACHE)
+def dedupe(db_path: Path, ready: Mapping[bytes, Analysis] | None = None) -> Deduped:
     """Link copies and group stories for every article loaded or changed since the last
-    dedupe (this run's, and any a killed run left behind); returns (links, stories)."""
-    logger = get_run_logger()
+    dedupe (this run's, and any a killed run left behind). ``ready``: fingerprints from
+    ``fingerprints_of`` (pass it in ``quote``: Prefect need not walk it)."""
     with connection(db_path) as con:
         article_ids = loader.pending_dedupe(con)
-        result = dedupe_articles(con, article_ids, Settings())  # also matches watchlists
-        try:  # the full-text index is static: rebuild it when the policy says so
-            seconds = search.refresh_index(con)
-        except (search.SearchError, duckdb.Error) as exc:
-            logger.warning("search index not rebuilt: %s", exc)
-        else:
-            if seconds is not None:
-                logger.info("search index rebuilt in %.1f s", seconds)
-    logger.info(
-        "dedupe: %d article(s) checked, %d copy link(s), %d story(ies) touched",
+        result = dedupe_articles(con, article_ids, Settings(), ready)  # also watchlists
+    get_run_logger().info(
+        "dedupe: %d article(s) checked (%d fingerprinted by the extraction workers), "
+        "%d copy link(s), %d story(ies) touched",
         len(article_ids),
+        result.analyses_reused,
         len(result.links),
         len(result.stories_touched),
     )
-    return len(result.links), len(result.stories_touched)
+    return Deduped(len(result.links), frozenset(result.stories_touched))
+
+
+def dedupe_loaded(db_path: Path, ready: dict[bytes, Analysis]) -> Deduped:
+    """``dedupe`` with the fingerprints gathered since the last one, then forget them."""
+    deduped = dedupe(db_path, quote(ready))
+    ready.clear()
+    return deduped
+
+
+@task(name="search-index")
+def refresh_search(db_path: Path) -> None:
+    """The full-text index is static: rebuild it when the policy says so (once per run,
+    after the run's last dedupe)."""
+    logger = get_run_logger()
+    with connection(db_path) as con:
+        try:
+            seconds = search.refresh_index(con)
+        except (search.SearchError, duckdb.Error) as exc:
+            logger.warning("search index not rebuilt: %s", exc)
+            return
+    if seconds is not None:
+        logger.info("search index rebuilt in %.1f s", seconds)
 
 
 def publish_coverage(con: duckdb.DuckDBPyConnection, artifact_key: str) -> dict[str, int]:

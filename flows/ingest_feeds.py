@@ -1,5 +1,5 @@
-"""``ingest_feeds``: poll feeds -> record announced items -> fetch and extract pages ->
-load in batches -> dedupe -> report.
+"""``ingest_feeds``: poll feeds -> record announced items -> fetch pages -> extract and
+fingerprint them -> load in batches -> dedupe -> report.
 
 Network and parsing are separate steps so each can be retried on its own: a feed fetch
 that fails transiently is retried by Prefect within the run; whatever still fails is
@@ -30,7 +30,17 @@ from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
-from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
+from flows.common import (
+    DEDUPE_EVERY,
+    Deduped,
+    RunSummary,
+    coverage_report,
+    dedupe_loaded,
+    fingerprints_of,
+    finish_run,
+    refresh_search,
+    warehouse_run,
+)
 from flows.task_runner import extraction_runner
 from presswatch.settings import (
     ALLOWED_HOSTS_ENV,
@@ -46,6 +56,7 @@ from sources.urls import canonical_url, parse_allowed_hosts
 from warehouse import feeds as feed_store
 from warehouse import loader
 from warehouse.db import connection
+from warehouse.fingerprints import Analysis
 
 FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
@@ -275,6 +286,14 @@ class ExtractionFailure:
     detail: str
 
 
+@dataclass(frozen=True)
+class ExtractedPages:
+    """``extract_pages``' answer: one entry per page, and the articles' fingerprints."""
+
+    results: list[ExtractedArticle | ExtractionFailure]
+    fingerprints: dict[bytes, Analysis]
+
+
 def _fetch_one(
     item: feed_store.PendingItem, policy: FetchPolicy, throttle: HostThrottle, client: httpx.Client
 ) -> FetchedPage:
@@ -310,16 +329,18 @@ def fetch_pages(
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
-def extract_pages(pages: list[PageToExtract]) -> list[ExtractedArticle | ExtractionFailure]:
-    """Extract a batch of pages: a pure function of the bytes, run wherever the flow's
-    extraction runner puts it (this process, a process pool, a Dask worker)."""
+def extract_pages(pages: list[PageToExtract]) -> ExtractedPages:
+    """Extract and fingerprint a batch of pages: a pure function of the bytes, run
+    wherever the flow's extraction runner puts it (this process, a process pool, a Dask
+    worker)."""
     extracted: list[ExtractedArticle | ExtractionFailure] = []
     for page in pages:
         try:
             extracted.append(extract_html(page.body, url=page.url, hints=page.hints))
         except ExtractionError as error:
             extracted.append(ExtractionFailure(error.reason, error.detail))
-    return extracted
+    articles = (e for e in extracted if isinstance(e, ExtractedArticle))
+    return ExtractedPages(extracted, fingerprints_of(articles))
 
 
 def _to_extract(page: FetchedPage) -> PageToExtract:
@@ -417,18 +438,24 @@ def _batches(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _fetch_extract_load(
+@dataclass
+class PagesIngested:
+    loaded: loader.LoadResult
+    page_errors: int  # pages that fell back to the feed's text or failed
+    deduped: Deduped
+
+
+def _ingest_pages(
     db_path: Path,
     run_id: str,
     pending: list[feed_store.PendingItem],
     policy: FetchPolicy,
     settings: FetchSettings,
-) -> tuple[loader.LoadResult, int]:
-    """Fetch (threads here), extract (the extraction runner), load (here, in order), with a
-    bounded number of batches in flight so memory stays flat however many pages are due.
-
-    Returns what was loaded and the number of pages that fell back or failed.
-    """
+) -> PagesIngested:
+    """Fetch (threads here), extract and fingerprint (the extraction runner), load (here,
+    in order) and dedupe (here, every ``DEDUPE_EVERY`` loaded articles and at the end),
+    with a bounded number of batches in flight so memory stays flat however many pages
+    are due."""
     runner_settings = TaskRunnerSettings.from_env()
     todo = deque(_batches(pending, settings.page_batch_size))
     window = FETCH_AHEAD_PER_WORKER * runner_settings.resolved_workers + 2
@@ -436,6 +463,9 @@ def _fetch_extract_load(
     extracting: deque[tuple[list[FetchedPage], PrefectFuture | None]] = deque()
     loaded = loader.LoadResult()
     page_errors = 0
+    deduped = Deduped()
+    ready: dict[bytes, Analysis] = {}  # fingerprints of the articles loaded since a dedupe
+    since_dedupe = 0
     with extraction_runner(len(todo), runner_settings) as runner:
         while todo or fetching or extracting:
             while todo and len(fetching) + len(extracting) < window:
@@ -453,13 +483,20 @@ def _fetch_extract_load(
                 or (not fetching and (not todo or len(extracting) >= window))
             ):
                 fetched, future = extracting.popleft()
-                batch = page_batch(fetched, future.result() if future is not None else [])
+                extracted = future.result() if future is not None else ExtractedPages([], {})
+                batch = page_batch(fetched, extracted.results)
                 page_errors += sum(o.reason is not None for o in batch.outcomes)
                 result = load_batch(db_path, run_id, batch, settings)
                 loaded.added += result.added
                 loaded.updated += result.updated
                 loaded.unchanged += result.unchanged
-    return loaded, page_errors
+                ready.update(extracted.fingerprints)
+                since_dedupe += len(result.changed)
+                if since_dedupe >= DEDUPE_EVERY:
+                    deduped += dedupe_loaded(db_path, ready)
+                    since_dedupe = 0
+    deduped += dedupe_loaded(db_path, ready)  # the rest, and whatever a killed run left
+    return PagesIngested(loaded, page_errors, deduped)
 
 
 # --- flow --------------------------------------------------------------------------------
@@ -494,17 +531,17 @@ def ingest_feeds(
             feed_store.mark_already_loaded(con)
             pending = feed_store.items_to_fetch(con, datetime.now(UTC))
         logger.info("%d page(s) to fetch", len(pending))
-        loaded, page_errors = _fetch_extract_load(db_path, run_id, pending, policy, settings)
-        links, stories = dedupe(db_path)
+        pages = _ingest_pages(db_path, run_id, pending, policy, settings)
+        refresh_search(db_path)
         totals = coverage_report(db_path, "presswatch-feed-coverage")
         counts = loader.RunCounts(
             items_seen=sum(o.new_items for o in feed_outcomes),
-            articles_added=len(loaded.added),
-            articles_updated=len(loaded.updated),
-            articles_unchanged=len(loaded.unchanged),
-            errors=sum(o.failed for o in feed_outcomes) + page_errors,
-            duplicates_linked=links,
-            stories_touched=stories,
+            articles_added=len(pages.loaded.added),
+            articles_updated=len(pages.loaded.updated),
+            articles_unchanged=len(pages.loaded.unchanged),
+            errors=sum(o.failed for o in feed_outcomes) + pages.page_errors,
+            duplicates_linked=pages.deduped.links,
+            stories_touched=len(pages.deduped.stories),
         )
         finish_run(db_path, run_id, counts)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -1,4 +1,4 @@
-"""``ingest_seeds``: local seed files -> extract -> load -> dedupe -> report."""
+"""``ingest_seeds``: local seed files -> extract and fingerprint -> load -> dedupe -> report."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ from prefect import flow, get_run_logger, task
 
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
-from flows.common import RunSummary, coverage_report, dedupe, finish_run, warehouse_run
+from flows.common import (
+    RunSummary,
+    coverage_report,
+    dedupe_loaded,
+    fingerprints_of,
+    finish_run,
+    refresh_search,
+    warehouse_run,
+)
 from flows.task_runner import extraction_runner
 from presswatch.settings import resolve_db_path
 from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
 from warehouse import loader
 from warehouse.db import connection
+from warehouse.fingerprints import Analysis
 
 # A seed file above this size is refused before reading it whole.
 MAX_SEED_BYTES = 5_000_000
@@ -26,6 +35,7 @@ EXTRACT_BATCH = 25
 class ExtractedSeeds:
     articles: list[loader.ArticleInput]
     failures: list[loader.FailedInput]
+    fingerprints: dict[bytes, Analysis]
 
 
 @task(name="discover")
@@ -58,41 +68,45 @@ def read_seed(seed: SeedFile) -> SeedBytes | loader.FailedInput:
 
 
 @task(name="extract")
-def extract(seeds: list[SeedBytes]) -> list[loader.ArticleInput | loader.FailedInput]:
-    """Extract a batch of seed files: a pure function of their bytes, run wherever the
-    flow's extraction runner puts it."""
-    extracted: list[loader.ArticleInput | loader.FailedInput] = []
+def extract(seeds: list[SeedBytes]) -> ExtractedSeeds:
+    """Extract and fingerprint a batch of seed files: a pure function of their bytes, run
+    wherever the flow's extraction runner puts it."""
+    articles: list[loader.ArticleInput] = []
+    failures: list[loader.FailedInput] = []
     for seed in seeds:
         try:
             article = extract_seed(seed.name, seed.raw, seed.metadata)
         except ExtractionError as exc:
-            extracted.append(loader.FailedInput(seed.name, "extract", exc.reason, exc.detail))
+            failures.append(loader.FailedInput(seed.name, "extract", exc.reason, exc.detail))
         else:
-            extracted.append(loader.ArticleInput(source_ref=seed.name, article=article))
-    return extracted
+            articles.append(loader.ArticleInput(source_ref=seed.name, article=article))
+    return ExtractedSeeds(articles, failures, fingerprints_of(a.article for a in articles))
 
 
 def extract_all(files: list[SeedFile]) -> ExtractedSeeds:
     """Read every file here, extract them in batches on the extraction runner."""
     logger = get_run_logger()
-    outcomes: list[loader.ArticleInput | loader.FailedInput] = []
+    articles: list[loader.ArticleInput] = []
+    failures: list[loader.FailedInput] = []
+    fingerprints: dict[bytes, Analysis] = {}
     readable: list[SeedBytes] = []
     for seed in files:
         read = read_seed(seed)
-        (outcomes if isinstance(read, loader.FailedInput) else readable).append(read)
+        (failures if isinstance(read, loader.FailedInput) else readable).append(read)
     batches = [readable[i : i + EXTRACT_BATCH] for i in range(0, len(readable), EXTRACT_BATCH)]
     with extraction_runner(len(batches)) as runner:
         futures = [runner.submit(extract, {"seeds": batch}) for batch in batches]
         for future in futures:
-            outcomes += future.result()
-    articles = [o for o in outcomes if isinstance(o, loader.ArticleInput)]
-    failures = [o for o in outcomes if isinstance(o, loader.FailedInput)]
+            extracted = future.result()
+            articles += extracted.articles
+            failures += extracted.failures
+            fingerprints.update(extracted.fingerprints)
     for failure in failures:
         logger.warning(
             "extract: %s refused (%s) %s", failure.item_ref, failure.reason, failure.detail
         )
     logger.info("extract: %d article(s), %d failure(s)", len(articles), len(failures))
-    return ExtractedSeeds(articles, failures)
+    return ExtractedSeeds(articles, failures, fingerprints)
 
 
 @task(name="load")
@@ -121,7 +135,8 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
         files = discover(folder)
         extracted = extract_all(files)
         loaded = load(db_path, folder, run_id, extracted)
-        links, stories = dedupe(db_path)
+        deduped = dedupe_loaded(db_path, extracted.fingerprints)
+        refresh_search(db_path)
         totals = coverage_report(db_path, "presswatch-seed-coverage")
         counts = loader.RunCounts(
             items_seen=len(files),
@@ -129,8 +144,8 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
             articles_updated=len(loaded.updated),
             articles_unchanged=len(loaded.unchanged),
             errors=len(extracted.failures),
-            duplicates_linked=links,
-            stories_touched=stories,
+            duplicates_linked=deduped.links,
+            stories_touched=len(deduped.stories),
         )
         message = "nothing new: every seed was already loaded" if not loaded.changed else None
         finish_run(db_path, run_id, counts, message)

@@ -20,6 +20,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
@@ -463,19 +464,58 @@ class _Vocabulary:
 _VOCABULARY = _Vocabulary()
 
 
+Analysis = tuple[CopyFingerprint, Terms]
+"""Both fingerprints of one article: its copy fingerprint and its story terms."""
+
+ArticleText = tuple[str | None, str, str | None]
+"""What ``analyse`` reads of an article: (title, body, language)."""
+
+
 def analyse(
     title: str | None,
     body: str,
     language: str | None,
     dedup: DedupSettings,
     top_terms: int,
-) -> tuple[CopyFingerprint, Terms]:
+) -> Analysis:
     """Both fingerprints of one article (see ``analyse_batch``)."""
     return analyse_batch([(title, body, language)], dedup, top_terms)[0]
 
 
+def analysis_key(article: ArticleText, dedup: DedupSettings, top_terms: int) -> bytes:
+    """A digest of everything ``analyse`` depends on: an analysis computed elsewhere (by
+    the extraction workers) is reused only for the same text under the same settings."""
+    return hashlib.blake2b(repr((article, dedup, top_terms)).encode(), digest_size=16).digest()
+
+
+def analyse_ahead(
+    articles: list[ArticleText], dedup: DedupSettings, top_terms: int
+) -> dict[bytes, Analysis]:
+    """``analyse_batch`` keyed by ``analysis_key``, for ``analyse_or_reuse``."""
+    analysed = analyse_batch(articles, dedup, top_terms)
+    keys = (analysis_key(a, dedup, top_terms) for a in articles)
+    return dict(zip(keys, analysed, strict=True))
+
+
+def analyse_or_reuse(
+    articles: list[ArticleText],
+    dedup: DedupSettings,
+    top_terms: int,
+    ready: Mapping[bytes, Analysis],
+) -> tuple[list[Analysis], int]:
+    """``analyse_batch`` of ``articles``, taking each analysis found in ``ready`` (from
+    ``analyse_ahead``) instead of computing it; returns the analyses and how many were
+    taken from ``ready``."""
+    keys = [analysis_key(a, dedup, top_terms) for a in articles] if ready else []
+    found = [ready.get(k) for k in keys] if ready else [None] * len(articles)
+    missing = [k for k, f in enumerate(found) if f is None]
+    computed = iter(analyse_batch([articles[k] for k in missing], dedup, top_terms))
+    reused = len(articles) - len(missing)
+    return [f if f is not None else next(computed) for f in found], reused
+
+
 def analyse_batch(
-    articles: list[tuple[str | None, str, str | None]],
+    articles: list[ArticleText],
     dedup: DedupSettings,
     top_terms: int,
 ) -> list[tuple[CopyFingerprint, Terms]]:
@@ -487,6 +527,8 @@ def analyse_batch(
     The whole batch goes through numpy at once (one vocabulary lookup, one rolling hash,
     one sort for the term counts): per-article numpy calls cost more than the arithmetic.
     """
+    if not articles:
+        return []
     vocabulary = _VOCABULARY
     if len(vocabulary.words) >= _TOKEN_CACHE_LIMIT:
         vocabulary.reset()

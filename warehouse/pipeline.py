@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -18,7 +18,7 @@ from warehouse.dedup import (
     prepare_batch,
     record_batch,
 )
-from warehouse.fingerprints import analyse_batch
+from warehouse.fingerprints import Analysis, analyse_or_reuse
 from warehouse.stories import assign_batch
 from warehouse.summaries import refresh as refresh_summaries
 from warehouse.watchlists import match_articles
@@ -28,17 +28,24 @@ from warehouse.watchlists import match_articles
 class DedupeResult:
     links: list[DuplicateLink]
     stories_touched: set[str]
+    analyses_reused: int = 0  # fingerprints taken from ``ready`` instead of computed here
 
 
 def dedupe_batch(
-    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str],
+    settings: Settings,
+    ready: Mapping[bytes, Analysis] | None = None,
 ) -> DedupeResult:
     """One batch of ``dedupe_articles`` (the caller orders batches), in the caller's transaction."""
     batch = prepare_batch(con, article_ids)
     if not batch:
         return DedupeResult([], set())
-    analysed = analyse_batch(  # one tokenisation per article serves both indexes
-        [(b.title, b.body, b.language) for b in batch], settings.dedup, settings.stories.top_terms
+    analysed, reused = analyse_or_reuse(  # one tokenisation per article serves both indexes
+        [(b.title, b.body, b.language) for b in batch],
+        settings.dedup,
+        settings.stories.top_terms,
+        ready or {},
     )
     for b, (fingerprint, terms) in zip(batch, analysed, strict=True):
         b.fingerprint, b.terms = fingerprint, terms
@@ -56,7 +63,7 @@ def dedupe_batch(
         "UPDATE articles SET dedupe_pending = false "
         f"WHERE dedupe_pending AND article_id IN {in_list(b.article_id for b in batch)}"
     )
-    return DedupeResult(links, stories)
+    return DedupeResult(links, stories, reused)
 
 
 CHUNK = 1000
@@ -81,31 +88,41 @@ def chronological(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
 
 
 def dedupe_in_order(
-    con: duckdb.DuckDBPyConnection, ordered: Sequence[str], settings: Settings, size: int
+    con: duckdb.DuckDBPyConnection,
+    ordered: Sequence[str],
+    settings: Settings,
+    size: int,
+    ready: Mapping[bytes, Analysis] | None = None,
 ) -> DedupeResult:
     """``dedupe_batch`` over ``ordered`` (chronological), ``size`` articles at a time."""
     links: list[DuplicateLink] = []
     stories: set[str] = set()
+    reused = 0
     for start in range(0, len(ordered), size):
-        result = dedupe_batch(con, ordered[start : start + size], settings)
+        result = dedupe_batch(con, ordered[start : start + size], settings, ready)
         links += result.links
         stories |= result.stories_touched
-    return DedupeResult(links, stories)
+        reused += result.analyses_reused
+    return DedupeResult(links, stories, reused)
 
 
 def dedupe_articles(
-    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str],
+    settings: Settings,
+    ready: Mapping[bytes, Analysis] | None = None,
 ) -> DedupeResult:
     """Copies first, because a copy always joins its canonical's story; one transaction.
 
     Only ``article_ids`` are fingerprinted; they are checked against everything already
-    indexed (and against each other), in chronological order, ``CHUNK`` at a time. The
-    same transaction matches them against the watchlists and refreshes the coverage
-    summaries.
+    indexed (and against each other), in chronological order, ``CHUNK`` at a time. An
+    article whose fingerprints are in ``ready`` (``fingerprints.analyse_ahead``, computed
+    where it was extracted) is not analysed again. The same transaction matches the
+    articles against the watchlists and refreshes the coverage summaries.
     """
     with transaction(con):
         ordered = chronological(con, article_ids) if len(article_ids) > CHUNK else article_ids
-        result = dedupe_in_order(con, ordered, settings, CHUNK)
+        result = dedupe_in_order(con, ordered, settings, CHUNK, ready)
         match_articles(con, article_ids)
         refresh_summaries(con)
     return result
