@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from extractors.models import ExtractedArticle
 from presswatch.settings import Settings
 from warehouse import loader
 from warehouse.db import open_connection
-from warehouse.pipeline import dedupe_articles
+from warehouse.fingerprints import Analysis
+from warehouse.pipeline import DedupeResult, dedupe_articles
 
 
 def article(
@@ -46,3 +48,33 @@ def load_and_dedupe(
 
 def fresh_db(path: Path) -> duckdb.DuckDBPyConnection:
     return open_connection(path)
+
+
+def ingest_at_once(
+    con: duckdb.DuckDBPyConnection,
+    items: dict[str, ExtractedArticle],
+    ready: Mapping[bytes, Analysis] | None = None,
+) -> DedupeResult:
+    """Load ``items`` (ref -> article) in one batch and dedupe them in one call."""
+    source_id = loader.ensure_source(con, "test", "at-once")
+    run_id = loader.start_run(con, "test", "at-once")
+    result = loader.load_articles(
+        con, source_id, run_id, [loader.ArticleInput(ref, item) for ref, item in items.items()]
+    )
+    return dedupe_articles(con, result.changed, Settings(), ready)
+
+
+def dedup_outcome(con: duckdb.DuckDBPyConnection) -> tuple[set, set, set]:
+    """Links, story partition and labels, by source ref (ids are the same either way)."""
+    ref = dict(con.execute("SELECT article_id, source_ref FROM articles").fetchall())
+    links = {
+        (ref[a], ref[c])
+        for a, c in con.execute("SELECT article_id, canonical_id FROM duplicate_links").fetchall()
+    }
+    groups: dict[str, set[str]] = {}
+    for article_id, story_id in con.execute(
+        "SELECT article_id, story_id FROM story_members"
+    ).fetchall():
+        groups.setdefault(story_id, set()).add(ref[article_id])
+    labels = set(con.execute("SELECT label FROM stories").fetchall())
+    return links, {frozenset(g) for g in groups.values()}, labels

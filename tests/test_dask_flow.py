@@ -1,13 +1,16 @@
-"""The feed flow with extraction on a local 2-worker Dask cluster stores the same warehouse
-content as the default path (a local process pool here: several batches, two cores)."""
+"""The feed flow's parallel paths store the same warehouse content as the default path (a
+local process pool here: several batches, two cores): extraction on a local 2-worker Dask
+cluster, and deduplication as pages load, with fingerprints from the worker processes."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
 
+from flows import ingest_feeds as feed_flow
 from flows.ingest_feeds import ingest_feeds
 from flows.task_runner import make_runner
 from presswatch.settings import TaskRunnerSettings
@@ -138,3 +141,28 @@ def test_feed_flow_on_a_local_dask_cluster_stores_what_the_default_path_stores(
     }
     assert len(default["links"]) == len(SYNDICATED)  # every wire copy found its original
     assert on_dask == default
+
+
+def test_deduping_as_pages_load_stores_what_one_dedupe_at_the_end_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fingerprints are computed by the worker processes and taken by every dedupe."""
+    dedupe_log = RecordingHandler()
+    logging.getLogger("prefect.task_runs").addHandler(dedupe_log)
+    try:
+        with LocalServer() as server:
+            feeds = serve_site(server)
+            _, at_the_end = run(tmp_path, feeds, "at-the-end")
+            dedupe_log.messages.clear()
+            monkeypatch.setattr(feed_flow, "DEDUPE_EVERY", 2)  # after each batch of 3 pages
+            summary, as_they_load = run(tmp_path, feeds, "as-they-load")
+    finally:
+        logging.getLogger("prefect.task_runs").removeHandler(dedupe_log)
+    dedupes = [
+        tuple(map(int, found.groups()))
+        for m in dedupe_log.messages
+        if (found := re.match(r"dedupe: (\d+) article\(s\) checked \((\d+) fingerprinted", m))
+    ]
+    assert dedupes == [(3, 3), (3, 3), (3, 3), (0, 0)]  # three batches, then nothing left
+    assert summary.duplicates_linked == len(SYNDICATED)
+    assert as_they_load == at_the_end

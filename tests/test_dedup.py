@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -14,10 +16,13 @@ from hypothesis import strategies as st
 from bench import synth
 from presswatch.settings import DedupSettings, Settings
 from tests.corpus import main_content, paragraphs
-from tests.helpers import article, fresh_db, load_and_dedupe
+from tests.helpers import article, dedup_outcome, fresh_db, ingest_at_once, load_and_dedupe
 from warehouse import loader, pipeline
 from warehouse.dedup import METHOD
 from warehouse.fingerprints import (
+    Analysis,
+    ArticleText,
+    analyse_ahead,
     analyse_batch,
     copy_fingerprint,
     copy_fingerprints,
@@ -129,7 +134,6 @@ def test_an_older_article_loaded_later_becomes_the_canonical(db_path: Path) -> N
 
 
 def test_dedupe_again_changes_nothing(db_path: Path) -> None:
-    from presswatch.settings import Settings
     from warehouse.pipeline import dedupe_articles
 
     con = fresh_db(db_path)
@@ -254,7 +258,6 @@ def test_articles_quoting_the_same_sentences_are_not_copies(db_path: Path) -> No
 def test_boilerplate_in_many_articles_becomes_a_frequent_anchor(db_path: Path) -> None:
     from dataclasses import replace
 
-    from presswatch.settings import Settings
     from warehouse.pipeline import dedupe_articles
 
     settings = Settings(dedup=replace(DedupSettings(), anchor_max_df=3))
@@ -339,31 +342,6 @@ def test_membership_in_a_sorted_set_equals_isin(values: list[int], members: list
     assert in_sorted(values_array, sorted_set).tolist() == expected.tolist()
 
 
-def _ingest_at_once(con, items: dict[str, object]) -> None:
-    source_id = loader.ensure_source(con, "test", "at-once")
-    run_id = loader.start_run(con, "test", "at-once")
-    result = loader.load_articles(
-        con, source_id, run_id, [loader.ArticleInput(ref, item) for ref, item in items.items()]
-    )
-    pipeline.dedupe_articles(con, result.changed, Settings())
-
-
-def _outcome(con) -> tuple[set, set, set]:
-    """Links, story partition and labels, by source ref (ids are the same either way)."""
-    ref = dict(con.execute("SELECT article_id, source_ref FROM articles").fetchall())
-    links = {
-        (ref[a], ref[c])
-        for a, c in con.execute("SELECT article_id, canonical_id FROM duplicate_links").fetchall()
-    }
-    groups: dict[str, set[str]] = {}
-    for article_id, story_id in con.execute(
-        "SELECT article_id, story_id FROM story_members"
-    ).fetchall():
-        groups.setdefault(story_id, set()).add(ref[article_id])
-    labels = set(con.execute("SELECT label FROM stories").fetchall())
-    return links, {frozenset(g) for g in groups.values()}, labels
-
-
 def test_a_large_dedupe_in_chunks_equals_one_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -377,10 +355,54 @@ def test_a_large_dedupe_in_chunks_equals_one_batch(
             "\n\n".join(text), title=f"Original {file_id}", published=date(2025, 1, day)
         )
     whole = fresh_db(tmp_path / "whole.duckdb")
-    _ingest_at_once(whole, items)
+    ingest_at_once(whole, items)
     monkeypatch.setattr(pipeline, "CHUNK", 2)  # six articles: three chunks, copies later
     chunked = fresh_db(tmp_path / "chunked.duckdb")
-    _ingest_at_once(chunked, items)
-    expected = _outcome(whole)
+    ingest_at_once(chunked, items)
+    expected = dedup_outcome(whole)
     assert len(expected[0]) == 3  # every copy linked to its original
-    assert _outcome(chunked) == expected
+    assert dedup_outcome(chunked) == expected
+
+
+def _analyse_elsewhere(texts: list[ArticleText]) -> dict[bytes, Analysis]:
+    """``analyse_ahead`` in a new interpreter (another hash seed, an empty vocabulary), as
+    an extraction worker process would run it."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(analyse_ahead, texts, SETTINGS, Settings().stories.top_terms).result()
+
+
+def _index(con) -> list[list[tuple]]:
+    """Every row the dedupe wrote to its indexes, but the load and link times."""
+    return [
+        sorted(con.execute(sql).fetchall())
+        for sql in (
+            "SELECT article_id, seq, sentences FROM dedup_index",
+            "SELECT * FROM shingle_index",
+            "SELECT * FROM article_terms",
+            "SELECT article_id, canonical_id, score, method FROM duplicate_links",
+        )
+    ]
+
+
+def test_fingerprints_computed_in_a_worker_are_reused_and_change_nothing(tmp_path: Path) -> None:
+    items: dict[str, object] = {}
+    for day, file_id in enumerate((ORIGINAL, SAME_TOPIC, OTHER), start=1):
+        text = paragraphs(file_id)
+        items[f"original-{file_id}"] = article("\n\n".join(text), published=date(2025, 1, day))
+        items[f"copy-{file_id}"] = article("\n\n".join(text[:-2]), title=f"Copy {file_id}")
+    texts = [(a.title, a.text, a.language) for a in items.values()]
+    computed_here = fresh_db(tmp_path / "here.duckdb")
+    assert ingest_at_once(computed_here, items).analyses_reused == 0
+    expected = dedup_outcome(computed_here), _index(computed_here)
+    assert len(expected[0][0]) == 3  # every copy linked to its original
+
+    from_worker = fresh_db(tmp_path / "worker.duckdb")
+    result = ingest_at_once(from_worker, items, ready=_analyse_elsewhere(texts))
+    assert result.analyses_reused == len(items)
+    assert (dedup_outcome(from_worker), _index(from_worker)) == expected
+
+    # Fingerprints of other text (here: the same articles before an edit) are not taken.
+    stale = _analyse_elsewhere([(title, body + " Updated.", lang) for title, body, lang in texts])
+    recomputed = fresh_db(tmp_path / "stale.duckdb")
+    assert ingest_at_once(recomputed, items, ready=stale).analyses_reused == 0
+    assert (dedup_outcome(recomputed), _index(recomputed)) == expected
