@@ -443,7 +443,9 @@ def _canonical(url: str | None) -> str | None:
 
 
 def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
-    """The same work as the flow, one page after the other in one thread."""
+    """The same work as the flow, one page after the other in one thread (deduplicating
+    every ``DEDUPE_EVERY`` loaded articles and at the end, as the flow does)."""
+    from flows.common import DEDUPE_EVERY
     from flows.ingest_feeds import fetch_policy
 
     settings = FetchSettings.from_env()
@@ -467,6 +469,7 @@ def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
             result = fetch(url, policy=policy, client=client)
             items += parse_feed(result.body, base_url=result.final_url).items
         run.stages["feeds"] += clock() - t
+        since_dedupe = 0
         for item in items:
             t0 = clock()
             hints = FeedHints(
@@ -487,7 +490,7 @@ def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
             t2 = clock()
             canonical = _canonical(item.url)
             ref = feed_store.article_ref_for(item, canonical)
-            loader.load_articles(
+            loaded = loader.load_articles(
                 con, source_id, run_id, [loader.ArticleInput(ref, article, canonical)]
             )
             t3 = clock()
@@ -495,6 +498,11 @@ def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
             run.stages["extract"] += t2 - t1
             run.stages["insert"] += t3 - t2
             run.articles += 1
+            since_dedupe += len(loaded.changed)
+            if since_dedupe >= DEDUPE_EVERY:
+                dedupe_articles(con, loader.pending_dedupe(con), Settings())
+                run.stages["dedupe"] += clock() - t3
+                since_dedupe = 0
         t = clock()
         dedupe_articles(con, loader.pending_dedupe(con), Settings())
         run.stages["dedupe"] += clock() - t
