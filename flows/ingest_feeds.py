@@ -492,7 +492,8 @@ def _ingest_pages(
                 loaded.unchanged += result.unchanged
                 ready.update(extracted.fingerprints)
                 since_dedupe += len(result.changed)
-                if since_dedupe >= DEDUPE_EVERY:
+                # Unchanged pages' fingerprints count too: what waits in memory is bounded.
+                if max(since_dedupe, len(ready)) >= DEDUPE_EVERY:
                     deduped += dedupe_loaded(db_path, ready)
                     since_dedupe = 0
     deduped += dedupe_loaded(db_path, ready)  # the rest, and whatever a killed run left

@@ -110,13 +110,19 @@ def extract_all(files: list[SeedFile]) -> ExtractedSeeds:
 
 
 @task(name="load")
-def load(db_path: Path, folder: Path, run_id: str, extracted: ExtractedSeeds) -> loader.LoadResult:
+def load(
+    db_path: Path,
+    folder: Path,
+    run_id: str,
+    articles: list[loader.ArticleInput],
+    failures: list[loader.FailedInput],
+) -> loader.LoadResult:
     with connection(db_path) as con:
         source_id = loader.ensure_source(
             con, "seed_folder", str(folder.resolve()), name=folder.name
         )
-        result = loader.load_articles(con, source_id, run_id, extracted.articles)
-        loader.record_failures(con, source_id, run_id, extracted.failures)
+        result = loader.load_articles(con, source_id, run_id, articles)
+        loader.record_failures(con, source_id, run_id, failures)
     get_run_logger().info(
         "load: %d added, %d updated, %d unchanged",
         len(result.added),
@@ -134,7 +140,7 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
     with warehouse_run(db_path, "ingest_seeds", str(folder)) as run_id:
         files = discover(folder)
         extracted = extract_all(files)
-        loaded = load(db_path, folder, run_id, extracted)
+        loaded = load(db_path, folder, run_id, extracted.articles, extracted.failures)
         deduped = dedupe_loaded(db_path, extracted.fingerprints)
         refresh_search(db_path)
         totals = coverage_report(db_path, "presswatch-seed-coverage")
