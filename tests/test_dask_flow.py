@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,17 @@ class RecordingHandler(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@contextmanager
+def recording(logger: str) -> Iterator[RecordingHandler]:
+    """The messages logged to ``logger`` inside the block."""
+    handler = RecordingHandler()
+    logging.getLogger(logger).addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logging.getLogger(logger).removeHandler(handler)
+
+
 def test_the_runner_setting_picks_the_runner() -> None:
     local = TaskRunnerSettings(kind="local", workers=2)
     assert type(make_runner(local, batches=1)).__name__ == "ThreadPoolTaskRunner"
@@ -120,18 +133,13 @@ def test_the_runner_setting_picks_the_runner() -> None:
 def test_feed_flow_on_a_local_dask_cluster_stores_what_the_default_path_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dask_log = RecordingHandler()
-    logging.getLogger("prefect.task_runner.dask").addHandler(dask_log)
-    try:
-        with LocalServer() as server:
-            feeds = serve_site(server)
-            monkeypatch.setenv("PRESSWATCH_TASK_RUNNER", "local")
-            default_summary, default = run(tmp_path, feeds, "default")
-            assert not dask_log.messages
-            monkeypatch.setenv("PRESSWATCH_TASK_RUNNER", "dask")
-            dask_summary, on_dask = run(tmp_path, feeds, "dask")
-    finally:
-        logging.getLogger("prefect.task_runner.dask").removeHandler(dask_log)
+    with recording("prefect.task_runner.dask") as dask_log, LocalServer() as server:
+        feeds = serve_site(server)
+        monkeypatch.setenv("PRESSWATCH_TASK_RUNNER", "local")
+        default_summary, default = run(tmp_path, feeds, "default")
+        assert not dask_log.messages
+        monkeypatch.setenv("PRESSWATCH_TASK_RUNNER", "dask")
+        dask_summary, on_dask = run(tmp_path, feeds, "dask")
     assert any("LocalCluster" in m for m in dask_log.messages)
     assert default_summary.articles_added == dask_summary.articles_added == 9
     assert default_summary.errors == dask_summary.errors == 0
@@ -147,17 +155,12 @@ def test_deduping_as_pages_load_stores_what_one_dedupe_at_the_end_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fingerprints are computed by the worker processes and taken by every dedupe."""
-    dedupe_log = RecordingHandler()
-    logging.getLogger("prefect.task_runs").addHandler(dedupe_log)
-    try:
-        with LocalServer() as server:
-            feeds = serve_site(server)
-            _, at_the_end = run(tmp_path, feeds, "at-the-end")
-            dedupe_log.messages.clear()
-            monkeypatch.setattr(feed_flow, "DEDUPE_EVERY", 2)  # after each batch of 3 pages
-            summary, as_they_load = run(tmp_path, feeds, "as-they-load")
-    finally:
-        logging.getLogger("prefect.task_runs").removeHandler(dedupe_log)
+    with recording("prefect.task_runs") as dedupe_log, LocalServer() as server:
+        feeds = serve_site(server)
+        _, at_the_end = run(tmp_path, feeds, "at-the-end")
+        dedupe_log.messages.clear()
+        monkeypatch.setattr(feed_flow, "DEDUPE_EVERY", 2)  # after each batch of 3 pages
+        summary, as_they_load = run(tmp_path, feeds, "as-they-load")
     dedupes = [
         tuple(map(int, found.groups()))
         for m in dedupe_log.messages

@@ -372,7 +372,8 @@ def _try_take(con: duckdb.DuckDBPyConnection, holder: str) -> str | None:
 
 
 def renew_lease(con: duckdb.DuckDBPyConnection) -> None:
-    """Inside a write transaction: extend this connection's lease, or fail if it was lost.
+    """Inside a write transaction (or before a step that commits on its own): extend this
+    connection's lease, or fail if it was lost.
 
     A no-op on connections without a lease (the DuckDB file backend)."""
     holder = con.execute(f"SELECT getvariable('{_VARIABLE}')").fetchone()[0]
@@ -577,22 +578,25 @@ def maintain(
     retention from lake-wide options and reports nothing, so the steps are called here.
     """
     started = time.perf_counter()
-    # A fresh lease term for the steps (a maintenance outlasting it may overlap the next
-    # writer: DuckLake then rejects whichever of their commits conflicts).
-    renew_lease(con)
     before = lake_counts(con)
     lake = _quote(CATALOG_NAME)
 
     def call(sql: str, *params: object) -> list[tuple]:
+        renew_lease(con)
         return con.execute(f"CALL {sql}", list(params)).fetchall()
 
+    # Every step starts a fresh lease term, or fails if the lease was lost (only a single
+    # step outlasting the lease may overlap the next writer: DuckLake then rejects
+    # whichever of their commits conflicts).
     flushed = call(f"ducklake_flush_inlined_data({lake})")
     merged = call(f"ducklake_merge_adjacent_files({lake})")
     rewritten = call(
         f"ducklake_rewrite_data_files({lake}, delete_threshold => {REWRITE_DELETED_SHARE})"
     )
     # (the cutoff is taken at each step, so ``0s`` also removes what the steps replaced)
+    renew_lease(con)
     expired = _expire_snapshots(con, datetime.now(UTC) - older_than)
+    renew_lease(con)
     deleted = _cleanup_old_files(con, datetime.now(UTC) - older_than)
     orphans = call(
         f"ducklake_delete_orphaned_files({lake}, older_than => ?)", datetime.now(UTC) - older_than

@@ -506,8 +506,9 @@ def analyse_or_reuse(
     """``analyse_batch`` of ``articles``, taking each analysis found in ``ready`` (from
     ``analyse_ahead``) instead of computing it; returns the analyses and how many were
     taken from ``ready``."""
-    keys = [analysis_key(a, dedup, top_terms) for a in articles] if ready else []
-    found = [ready.get(k) for k in keys] if ready else [None] * len(articles)
+    found: list[Analysis | None] = [None] * len(articles)
+    if ready:  # (no digests to compute when nothing was analysed ahead)
+        found = [ready.get(analysis_key(a, dedup, top_terms)) for a in articles]
     missing = [k for k, f in enumerate(found) if f is None]
     computed = iter(analyse_batch([articles[k] for k in missing], dedup, top_terms))
     reused = len(articles) - len(missing)
@@ -518,7 +519,7 @@ def analyse_batch(
     articles: list[ArticleText],
     dedup: DedupSettings,
     top_terms: int,
-) -> list[tuple[CopyFingerprint, Terms]]:
+) -> list[Analysis]:
     """Both fingerprints of each (title, body, language) from one tokenisation: the copy
     fingerprint of the body, and the story terms (heaviest first; ties: smaller term id
     first) of the headline (counted twice: it names the event) and the body. Same values
