@@ -11,7 +11,7 @@ Configurations (``--configs``), each on a fresh DuckDB file under one Prefect te
 server (start-up and a warm-up flow excluded from every timing):
 
 * ``loop``: ``bench/feed_benchmark.run_loop``: fetch and parse the feeds, then per page
-  ``fetch`` -> ``extract_html`` -> ``load_articles``, ``dedupe_articles`` every 1,000
+  ``fetch`` -> ``extract_html`` -> ``load_articles``, ``dedupe_articles`` every 10,000
   loaded articles and at the end (as the flow does), one thread, no Prefect;
 * ``flow-1``: the flow with ``PRESSWATCH_WORKERS=1`` (extraction in the flow's process);
 * ``flow-2``: the default runner with ``PRESSWATCH_WORKERS=2`` (a pool of 2 processes);

@@ -101,10 +101,13 @@ def maintain_lake(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-DEDUPE_EVERY = CHUNK
-"""A flow loading more than this many new or changed articles dedupes them as it goes,
-this many at a time, instead of all at the end: the writer dedupes while the workers
-extract the next pages, and fingerprints computed ahead wait in memory only that long."""
+DEDUPE_EVERY = 10 * CHUNK
+"""A flow loading more than this many new or changed articles dedupes them every this
+many, not only at the end: the fingerprints the workers computed wait in the flow's memory
+until the dedupe that takes them (~20 KB per article, 200 MB for 10,000). Not more often:
+loading stops while the writer dedupes, and the workers with it once they have extracted
+what was fetched; deduping every 1,000 made the 10k end-to-end run slower and bigger
+(README, "Scaling out")."""
 
 
 def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:
