@@ -493,7 +493,9 @@ def _ingest_pages(
                 ready.update(extracted.fingerprints)
                 since_dedupe += len(result.changed)
                 # Unchanged pages' fingerprints count too: what waits in memory is bounded.
-                if max(since_dedupe, len(ready)) >= DEDUPE_EVERY:
+                # (With nothing left to fetch, the dedupe waits until the workers are gone.)
+                more = todo or fetching or extracting
+                if more and max(since_dedupe, len(ready)) >= DEDUPE_EVERY:
                     deduped += dedupe_loaded(db_path, ready)
                     since_dedupe = 0
     deduped += dedupe_loaded(db_path, ready)  # the rest, and whatever a killed run left
