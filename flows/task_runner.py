@@ -1,7 +1,8 @@
 """Where the flows' CPU-heavy tasks run: the one place that knows about processes and Dask.
 
 The flows submit their extraction tasks (pure functions: page or file bytes in, articles
-out) to the runner ``extraction_runner`` yields, and never look at which one it is:
+and their dedup fingerprints out) to the runner ``extraction_runner`` yields, and never
+look at which one it is:
 
 * ``local`` (default), one process (``PRESSWATCH_WORKERS=1``) or a run too small to pay
   for starting processes: a one-thread runner in the flow's own process. One thread, not
@@ -13,7 +14,8 @@ out) to the runner ``extraction_runner`` yields, and never look at which one it 
   processes.
 
 Fetching stays in the flow's threads (politeness limits are per process), and DuckDB
-writes, dedupe and reports stay in the flow's process: the warehouse has one writer.
+writes, the dedupe's index lookups and reports stay in the flow's process: the warehouse
+has one writer.
 """
 
 from __future__ import annotations

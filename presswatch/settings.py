@@ -176,13 +176,13 @@ WORKERS_ENV = "PRESSWATCH_WORKERS"
 
 @dataclass(frozen=True)
 class TaskRunnerSettings:
-    """Where the CPU-heavy steps (HTML and seed extraction) run.
+    """Where the CPU-heavy steps (HTML and seed extraction, dedup fingerprints) run.
 
     ``PRESSWATCH_TASK_RUNNER``: ``local`` (default) runs them in a pool of processes on this
     machine; ``dask`` submits them to a Dask cluster through prefect-dask: the scheduler at
     ``PRESSWATCH_DASK_ADDRESS`` (``tcp://host:8786``) when set, else a temporary local
     cluster of ``workers`` processes. ``PRESSWATCH_WORKERS``: processes (local pool or
-    temporary cluster); default: one per core. Fetching, DuckDB writes, dedupe and reports
+    temporary cluster); default: one per core. Fetching, DuckDB writes, the dedupe's index work and reports
     stay in the flow's process either way (one writer).
     """
 
