@@ -182,8 +182,8 @@ class TaskRunnerSettings:
     machine; ``dask`` submits them to a Dask cluster through prefect-dask: the scheduler at
     ``PRESSWATCH_DASK_ADDRESS`` (``tcp://host:8786``) when set, else a temporary local
     cluster of ``workers`` processes. ``PRESSWATCH_WORKERS``: processes (local pool or
-    temporary cluster); default: one per core. Fetching, DuckDB writes, the dedupe's index work and reports
-    stay in the flow's process either way (one writer).
+    temporary cluster); default: one per core. Fetching, DuckDB writes, the dedupe's index
+    work and reports stay in the flow's process either way (one writer).
     """
 
     kind: str = "local"
