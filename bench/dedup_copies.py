@@ -7,7 +7,7 @@ the real articles of the WCXB corpus (``shared/corpora/wcxb-articles-dev``):
   paragraphs up to 300-900 words, at least 12 evidence sentences and 4 paragraphs, so that
   "a third of the sentences" is more than the two or three a quote shares).
 * **Copies**: each original gets 4-6 copies, each made by one transformation drawn at
-  random (``bench/synth.py``): a new headline; byline and dateline prefixes; a rewrite
+  random (``testsupport/synth.py``): a new headline; byline and dateline prefixes; a rewrite
   keeping a third to a half of the sentences, in order, among as many new sentences
   (0.6-1.5x) taken from articles never loaded; an "originally appeared" footer; the last
   1-3 paragraphs dropped; 1-5% of the words edited (substituted, deleted, inserted,
@@ -26,7 +26,7 @@ the real articles of the WCXB corpus (``shared/corpora/wcxb-articles-dev``):
 
 Everything is loaded in shuffled order in batches (``--batch``) through the real
 warehouse path (``warehouse.loader`` into a temporary DuckDB file, then
-``warehouse.pipeline.dedupe_articles``), and ``duplicate_links`` is read back. Reported:
+``warehouse.dedupe.dedupe_articles``), and ``duplicate_links`` is read back. Reported:
 pairwise precision/recall/F1 over "same copy group" pairs, adjusted Rand index of the
 copy groups (singletons included), recall per transformation, the hard-negative pair
 false-positive rate, and how many copies point at their true original.
@@ -48,10 +48,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import synth
 from bench.harness import Item, load_and_dedupe
 from bench.metrics import adjusted_rand_index, pairwise
 from extractors.models import ExtractedArticle
+from testsupport import synth
 
 COPIES_PER_ORIGINAL = (4, 6)
 START = date(2025, 1, 1)

@@ -32,7 +32,7 @@ with generated articles, then a separate process measures incremental batches.
   less often). Reported: per-article cost, throughput, how the cost grows with the
   warehouse, links found vs copies planted, and peak RSS (``getrusage``). The first batch
   of a process looks anchors up with a SQL join over the whole anchor index; from the
-  second batch on the process keeps the index in memory (``warehouse/anchor_cache.py``),
+  second batch on the process keeps the index in memory (``warehouse/anchor_index.py``),
   and that batch pays for loading it: both are printed apart. *Steady* throughput is over
   the batches after those two (dedupe + its checkpoint; the dedupe alone is printed too);
   *all batches* spreads every batch over all articles.
@@ -63,13 +63,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from wordfreq import top_n_list, word_frequency
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch.settings import Settings
+from textanalysis.fingerprints import analyse
 from warehouse import loader
 from warehouse.db import open_connection, transaction
-from warehouse.fingerprints import analyse
+from warehouse.dedupe import dedupe_batch
 from warehouse.loader import content_hash, stable_id
-from warehouse.pipeline import dedupe_batch
 
 PER_DAY = 2000
 SPACING_S = 40  # seconds between two generated articles of a day (2,000 span 22 hours)

@@ -44,11 +44,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import synth
 from bench.harness import Item, load_and_dedupe
 from bench.metrics import bcubed, pairwise
 from extractors.models import ExtractedArticle
 from extractors.plaintext import extract_plaintext
+from testsupport import synth
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 START = date(2025, 1, 1)

@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch.settings import Settings
 from warehouse import loader
 from warehouse.db import connection
-from warehouse.pipeline import dedupe_articles
+from warehouse.dedupe import dedupe_articles
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

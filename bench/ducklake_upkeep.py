@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ducklake_overhead import articles
 
-from presswatch.settings import Settings
+from config.settings import Settings
 from warehouse import ducklake, loader, reports, search
 from warehouse.db import connection, open_connection
-from warehouse.pipeline import dedupe_articles
+from warehouse.dedupe import dedupe_articles
 
 SEARCHES = ["government", "public health report", '"prime minister"', "police NOT court",
             "minister AND budget", "quinpolran fentektor"]  # fmt: skip

@@ -8,7 +8,7 @@ Article ``i`` of the site is one of:
   70% of its words of four letters or more replaced from the corpus vocabulary, a
   different article for the dedupe (it shares almost no 4-word shingle with the page);
 * ``copy`` (``--copy-share`` of the articles after the first 793): a syndicated copy of an
-  earlier original or variant as ``bench/synth.py`` models one: 2% of the words edited, a
+  earlier original or variant as ``testsupport/synth.py`` models one: 2% of the words edited, a
   new headline prefix, an "originally appeared" line. The dedupe should link it.
 
 Pages are generated once per (articles, seed, copy share) into a cache folder, gzipped,
@@ -49,7 +49,7 @@ for entry in (str(REPO_ROOT), str(BENCH)):
 from newsite_server import pub_date  # noqa: E402
 from synth import load_pages, outlet_name  # noqa: E402
 
-from tests.localserver import Exchange, LocalServer  # noqa: E402
+from testsupport.localserver import Exchange, LocalServer  # noqa: E402
 
 CORPUS = Path(
     os.environ.get("WCXB_CORPUS", REPO_ROOT.parent / "shared" / "corpora" / "wcxb-articles-dev")

@@ -7,7 +7,7 @@ main content), score
   ``trafilatura.extract_metadata(html, default_url=url)`` for title and date;
 * ours: ``extractors.html.extract_html(html, url=url)``.
 
-Body: word-level precision, recall and F1 (``bench/scoring.py``), averaged per page over
+Body: word-level precision, recall and F1 (``testsupport/scoring.py``), averaged per page over
 the pages whose ground truth has a body; a page where extraction fails scores 0.
 Title: whitespace-normalised exact match. Date: same day, over the pages whose ground
 truth has a full date. Prints figures only, asserts nothing.

@@ -10,7 +10,7 @@ full date). The pipeline may use them as hints; the baseline never sees the feed
 
 Quality. The real flow runs on a temporary DuckDB file under Prefect's temporary server
 (start-up excluded from every timing). Stored articles are joined to the ground truth by
-URL and scored with ``bench/scoring.py``: word-level precision, recall and F1 of the body
+URL and scored with ``testsupport/scoring.py``: word-level precision, recall and F1 of the body
 averaged per page (a missing article scores 0), exact title after whitespace
 normalisation, same-day date. Baseline: ``trafilatura.extract(html, url=url)`` and
 ``trafilatura.extract_metadata(html, default_url=url)`` on the same HTML bytes with the
@@ -20,7 +20,7 @@ Throughput. Articles per second through the flow, end to end (feed polls, page f
 extraction, loading, dedupe, report), against the same work in one thread of plain
 Python: fetch and parse the feeds, then for each page ``sources.http.fetch`` (same
 policy), ``extractors.html.extract_html`` (same feed hints), ``warehouse.loader.
-load_articles`` into another temporary DuckDB, then ``warehouse.pipeline.dedupe_articles``
+load_articles`` into another temporary DuckDB, then ``warehouse.dedupe.dedupe_articles``
 once. ``PRESSWATCH_HOST_DELAY=0``: all pages share one host (127.0.0.1), so the default
 0.5 s politeness delay would measure the throttle, not the pipeline.
 
@@ -76,18 +76,18 @@ import httpx  # noqa: E402
 import trafilatura  # noqa: E402
 from scoring import as_day, same_day, score_text, title_match  # noqa: E402
 
+from config.settings import FetchSettings, Settings  # noqa: E402
 from extractors.feed import parse_feed  # noqa: E402
 from extractors.feed_content import article_from_feed_item  # noqa: E402
 from extractors.html import FeedHints, extract_html  # noqa: E402
 from extractors.models import ExtractionError  # noqa: E402
-from presswatch.settings import FetchSettings, Settings  # noqa: E402
 from sources.feedlist import FeedList, FeedSource, save_feed_list  # noqa: E402
 from sources.http import FetchError, fetch  # noqa: E402
 from sources.urls import canonical_url  # noqa: E402
-from warehouse import feeds as feed_store  # noqa: E402
+from warehouse import feed_state as feed_store  # noqa: E402
 from warehouse import loader  # noqa: E402
 from warehouse.db import connection  # noqa: E402
-from warehouse.pipeline import dedupe_articles  # noqa: E402
+from warehouse.dedupe import dedupe_articles  # noqa: E402
 
 DEFAULT_CORPUS = Path(
     os.environ.get("WCXB_CORPUS", REPO_ROOT.parent / "shared" / "corpora" / "wcxb-articles-dev")

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch.settings import Settings
 from warehouse import loader
 from warehouse.db import open_connection
-from warehouse.pipeline import dedupe_articles
+from warehouse.dedupe import dedupe_articles
 
 
 @dataclass

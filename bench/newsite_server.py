@@ -43,7 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.localserver import LocalServer  # noqa: E402
+from testsupport.localserver import LocalServer  # noqa: E402
 
 DEFAULT_CORPUS = Path(
     os.environ.get("WCXB_CORPUS", REPO_ROOT.parent / "shared" / "corpora" / "wcxb-articles-dev")

@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import scale_data
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch.settings import Settings
 from warehouse import loader, reports, search, summaries, watchlists
 from warehouse.db import open_connection, transaction
-from warehouse.pipeline import dedupe_batch
+from warehouse.dedupe import dedupe_batch
 
 PRESSWATCH = str(Path(sys.executable).with_name("presswatch"))
 WATCH_QUERIES = [

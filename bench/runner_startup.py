@@ -26,9 +26,9 @@ import time  # noqa: E402
 
 from prefect import flow  # noqa: E402
 
+from config.settings import TaskRunnerSettings  # noqa: E402
 from flows.ingest_feeds import extract_pages  # noqa: E402
 from flows.task_runner import extraction_runner  # noqa: E402
-from presswatch.settings import TaskRunnerSettings  # noqa: E402
 
 RUNNERS = {
     "in-process (workers=1)": TaskRunnerSettings(kind="local", workers=1),

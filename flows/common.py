@@ -15,15 +15,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch import markdown_report
-from presswatch.settings import Settings
+from reporting import markdown as markdown_report
+from textanalysis.fingerprints import Analysis, analyse_ahead
 from warehouse import ducklake, loader, reports, search
 from warehouse.db import WarehouseError, connection, held_open
-from warehouse.fingerprints import Analysis, analyse_ahead
+from warehouse.dedupe import CHUNK, dedupe_articles
 from warehouse.locking import writer_lock
-from warehouse.pipeline import CHUNK, dedupe_articles
-from warehouse.snapshot import refresh_snapshot
+from warehouse.readers_copy import refresh_snapshot
 
 TOTALS_KEYS = ("articles", "distinct_articles", "stories", "outlets")
 

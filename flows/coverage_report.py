@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from config.settings import resolve_db_path
 from flows.common import publish_coverage
-from presswatch.settings import resolve_db_path
-from warehouse.snapshot import reading
+from warehouse.readers_copy import reading
 
 
 @flow(name="coverage_report")

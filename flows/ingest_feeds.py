@@ -26,6 +26,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.runtime import task_run
 
+from config.settings import (
+    ALLOWED_HOSTS_ENV,
+    FetchSettings,
+    TaskRunnerSettings,
+    resolve_db_path,
+    resolve_feeds_path,
+)
 from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
@@ -42,21 +49,14 @@ from flows.common import (
     warehouse_run,
 )
 from flows.task_runner import extraction_runner
-from presswatch.settings import (
-    ALLOWED_HOSTS_ENV,
-    FetchSettings,
-    TaskRunnerSettings,
-    resolve_db_path,
-    resolve_feeds_path,
-)
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
 from sources.politeness import HostThrottle
 from sources.urls import canonical_url, parse_allowed_hosts
-from warehouse import feeds as feed_store
+from textanalysis.fingerprints import Analysis
+from warehouse import feed_state as feed_store
 from warehouse import loader
 from warehouse.db import connection
-from warehouse.fingerprints import Analysis
 
 FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from config.settings import resolve_db_path
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
 from flows.common import (
@@ -19,11 +20,10 @@ from flows.common import (
     warehouse_run,
 )
 from flows.task_runner import extraction_runner
-from presswatch.settings import resolve_db_path
 from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
+from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
-from warehouse.fingerprints import Analysis
 
 # A seed file above this size is refused before reading it whole.
 MAX_SEED_BYTES = 5_000_000

@@ -28,7 +28,7 @@ from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from presswatch.settings import TaskRunnerSettings
+from config.settings import TaskRunnerSettings
 
 
 def make_runner(settings: TaskRunnerSettings, batches: int) -> TaskRunner:

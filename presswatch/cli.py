@@ -9,12 +9,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import dedupe_cli, feeds_cli, lake_cli, output, reports_cli, scheduler
-from presswatch.settings import resolve_db_path, resolve_feeds_path
+from config.settings import resolve_db_path, resolve_feeds_path
+from presswatch import dedupe_cli, feeds_cli, lake_cli, reports_cli, scheduler
+from reporting import output
 from sources.seeds import SeedFolderError
 from warehouse import reports
 from warehouse.db import WarehouseError, WarehouseLocked
-from warehouse.snapshot import ReadSource, reading
+from warehouse.readers_copy import ReadSource, reading
 
 EXIT_OK = 0
 EXIT_ERROR = 1

@@ -7,11 +7,11 @@ from typing import Any
 
 from rich.console import Console
 
-from presswatch import output
-from presswatch.settings import Settings, resolve_db_path
+from config.settings import Settings, resolve_db_path
+from reporting import output
 from warehouse.db import WarehouseError, connection, warehouse_exists
 from warehouse.locking import writer_lock
-from warehouse.snapshot import refresh_snapshot
+from warehouse.readers_copy import refresh_snapshot
 
 BATCH = 2000  # articles per dedupe transaction when finishing a large backlog
 
@@ -19,7 +19,7 @@ BATCH = 2000  # articles per dedupe transaction when finishing a large backlog
 def cmd_dedupe(args: argparse.Namespace, console: Console) -> int:
     # Imported here: they load numpy and wordfreq, which the other commands do not need.
     from warehouse import loader
-    from warehouse.pipeline import dedupe_articles
+    from warehouse.dedupe import dedupe_articles
     from warehouse.rebuild import rebuild
 
     db_path = resolve_db_path(args.db)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from presswatch import output
-from presswatch.settings import resolve_db_path, resolve_feeds_path
+from config.settings import resolve_db_path, resolve_feeds_path
+from reporting import output
 from sources.feedlist import (
     FeedList,
     FeedSource,
@@ -20,7 +20,7 @@ from sources.feedlist import (
     save_feed_list,
     to_opml,
 )
-from warehouse.snapshot import reading
+from warehouse.readers_copy import reading
 
 
 class FeedListError(Exception):
@@ -112,7 +112,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
-    from warehouse.feeds import feed_health  # imported here: it loads the dedup stack
+    from warehouse.feed_state import feed_health  # imported here: it loads the dedup stack
 
     with reading(resolve_db_path(args.db)) as (con, source):
         if source.is_snapshot:

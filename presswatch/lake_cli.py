@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from presswatch import output
-from presswatch.settings import resolve_db_path
+from config.settings import resolve_db_path
+from reporting import output
 from warehouse import ducklake
 from warehouse.db import WarehouseError, connection, warehouse_exists
 

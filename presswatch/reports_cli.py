@@ -18,12 +18,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from presswatch import html_report, output
-from presswatch.settings import resolve_db_path
+from config.settings import resolve_db_path
+from reporting import html as html_report
+from reporting import output
 from warehouse import ducklake, reports, search, watchlists
 from warehouse.db import WarehouseLocked, connection, open_connection
 from warehouse.locking import writer_lock
-from warehouse.snapshot import ReadSource, reading
+from warehouse.readers_copy import ReadSource, reading
 
 BY_SECTIONS = reports.BY_SECTION
 DEFAULT_LIMITS = {"table": 20, "html": 50}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 
+from config.settings import Settings
 from extractors.models import ExtractedArticle
-from presswatch.settings import Settings
+from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import open_connection
-from warehouse.fingerprints import Analysis
-from warehouse.pipeline import DedupeResult, dedupe_articles
+from warehouse.dedupe import DedupeResult, dedupe_articles
 
 
 def article(

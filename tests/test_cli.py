@@ -121,7 +121,7 @@ def test_report_on_a_missing_warehouse_is_a_clear_error(
 def test_readers_during_a_write_get_the_snapshot_or_a_clear_message(
     loaded_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from warehouse.snapshot import snapshot_path
+    from warehouse.readers_copy import snapshot_path
 
     holder = subprocess.Popen(
         [

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import TaskRunnerSettings
 from flows import ingest_feeds as feed_flow
 from flows.ingest_feeds import ingest_feeds
 from flows.task_runner import make_runner
-from presswatch.settings import TaskRunnerSettings
 from sources.feedlist import FeedList, FeedSource, save_feed_list
-from tests.localserver import LocalServer
-from tests.newsite import Page, corpus_page, rss
+from testsupport.localserver import LocalServer
+from testsupport.newsite import Page, corpus_page, rss
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

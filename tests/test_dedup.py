@@ -13,13 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench import synth
-from presswatch.settings import DedupSettings, Settings
-from tests.corpus import main_content, paragraphs
+from config.settings import DedupSettings, Settings
 from tests.helpers import article, dedup_outcome, fresh_db, ingest_at_once, load_and_dedupe
-from warehouse import loader, pipeline
-from warehouse.dedup import METHOD
-from warehouse.fingerprints import (
+from testsupport import synth
+from testsupport.corpus import main_content, paragraphs
+from textanalysis.fingerprints import (
     Analysis,
     ArticleText,
     analyse_ahead,
@@ -32,6 +30,8 @@ from warehouse.fingerprints import (
     term_id,
     term_vector,
 )
+from warehouse import dedupe, loader
+from warehouse.copies import METHOD
 
 SETTINGS = DedupSettings()
 # Three real, unrelated articles (two share a topic: nutrition trends).
@@ -134,7 +134,7 @@ def test_an_older_article_loaded_later_becomes_the_canonical(db_path: Path) -> N
 
 
 def test_dedupe_again_changes_nothing(db_path: Path) -> None:
-    from warehouse.pipeline import dedupe_articles
+    from warehouse.dedupe import dedupe_articles
 
     con = fresh_db(db_path)
     ids = load_and_dedupe(
@@ -168,7 +168,7 @@ def test_unrelated_articles_get_separate_stories_and_copies_join_their_canonical
     assert labels[story[ids["nutrition"]]] == "Nutrition trends"  # the original's headline
 
 
-# --- every syndication transformation, hard negatives (bench/synth.py) -------------------
+# --- every syndication transformation, hard negatives (testsupport/synth.py) -------------------
 
 
 POOL = ("0100", "0200", "0005", "0003")  # unrelated real articles: a rewriter's new material
@@ -258,7 +258,7 @@ def test_articles_quoting_the_same_sentences_are_not_copies(db_path: Path) -> No
 def test_boilerplate_in_many_articles_becomes_a_frequent_anchor(db_path: Path) -> None:
     from dataclasses import replace
 
-    from warehouse.pipeline import dedupe_articles
+    from warehouse.dedupe import dedupe_articles
 
     settings = Settings(dedup=replace(DedupSettings(), anchor_max_df=3))
     footer = "This newsletter is produced by the editorial team of the regional weekly paper."
@@ -278,7 +278,7 @@ def test_boilerplate_in_many_articles_becomes_a_frequent_anchor(db_path: Path) -
 def test_the_in_memory_anchor_index_finds_what_the_sql_join_finds(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from warehouse import anchor_cache
+    from warehouse import anchor_index
 
     ctx = _context(8)
     body = paragraphs(ORIGINAL)[:12]
@@ -290,10 +290,10 @@ def test_the_in_memory_anchor_index_finds_what_the_sql_join_finds(
 
     con = fresh_db(db_path)  # batches after the first use the in-memory copy
     cached = load_and_dedupe(con, items)
-    monkeypatch.setattr(anchor_cache, "_BATCHES_BEFORE_CACHING", 10**9)
+    monkeypatch.setattr(anchor_index, "_BATCHES_BEFORE_CACHING", 10**9)
     other = fresh_db(tmp_path / "join-only.duckdb")
     joined = load_and_dedupe(other, items)
-    assert anchor_cache._caches  # the first warehouse did build its copy
+    assert anchor_index._caches  # the first warehouse did build its copy
 
     def named(c, ids):
         ref = {v: k for k, v in ids.items()}
@@ -356,7 +356,7 @@ def test_a_large_dedupe_in_chunks_equals_one_batch(
         )
     whole = fresh_db(tmp_path / "whole.duckdb")
     ingest_at_once(whole, items)
-    monkeypatch.setattr(pipeline, "CHUNK", 2)  # six articles: three chunks, copies later
+    monkeypatch.setattr(dedupe, "CHUNK", 2)  # six articles: three chunks, copies later
     chunked = fresh_db(tmp_path / "chunked.duckdb")
     ingest_at_once(chunked, items)
     expected = dedup_outcome(whole)

@@ -25,8 +25,8 @@ import pytest
 from flows.ingest_feeds import ingest_feeds
 from flows.ingest_seeds import ingest_seeds
 from tests.conftest import REPO_ROOT, SEEDS
-from tests.localserver import Exchange, Handler, LocalServer
-from tests.newsite import corpus_page, publish, rss
+from testsupport.localserver import Exchange, Handler, LocalServer
+from testsupport.newsite import corpus_page, publish, rss
 from warehouse import ducklake, reports
 from warehouse.db import WarehouseError, WarehouseLocked, connection
 from warehouse.ducklake import parse_target

@@ -15,7 +15,7 @@ import pytest
 
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
-from tests.localserver import LocalServer
+from testsupport.localserver import LocalServer
 from warehouse.db import connection
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "feedparser-tests"

@@ -13,9 +13,9 @@ import pytest
 
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
-from tests.corpus import WCXB
-from tests.localserver import Exchange, LocalServer
-from tests.newsite import Page, corpus_page, rss
+from testsupport.corpus import WCXB
+from testsupport.localserver import Exchange, LocalServer
+from testsupport.newsite import Page, corpus_page, rss
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

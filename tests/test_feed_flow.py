@@ -10,8 +10,8 @@ import pytest
 
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
-from tests.localserver import LocalServer, conditional, stalling
-from tests.newsite import corpus_page, publish, rss
+from testsupport.localserver import LocalServer, conditional, stalling
+from testsupport.newsite import corpus_page, publish, rss
 from warehouse import reports
 from warehouse.db import connection
 

@@ -13,9 +13,9 @@ import trafilatura
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.scoring import score_text
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
+from testsupport.scoring import score_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 REAL_PAGES = ("0437", "0456", "4249", "4500")

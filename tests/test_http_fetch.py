@@ -20,7 +20,7 @@ import pytest
 from sources.http import FetchError, FetchPolicy, fetch, parse_retry_after
 from sources.politeness import HostThrottle
 from sources.urls import parse_allowed_hosts
-from tests.localserver import Exchange, LocalServer, conditional, stalling, streamed
+from testsupport.localserver import Exchange, LocalServer, conditional, stalling, streamed
 
 LOOPBACK = parse_allowed_hosts("127.0.0.1")
 # Small timeouts keep the timeout tests fast; nothing local needs more.

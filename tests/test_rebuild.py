@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench import synth
+from config.settings import DedupSettings, Settings
 from presswatch.cli import main
-from presswatch.settings import DedupSettings, Settings
-from tests.corpus import paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
+from testsupport import synth
+from testsupport.corpus import paragraphs
 from warehouse.db import connection
 from warehouse.rebuild import rebuild
 

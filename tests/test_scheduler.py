@@ -20,8 +20,8 @@ import pytest
 from presswatch import scheduler
 from sources.feedlist import FeedList, FeedSource, save_feed_list
 from tests.conftest import REPO_ROOT, SEEDS
-from tests.localserver import LocalServer
-from tests.newsite import corpus_page, publish
+from testsupport.localserver import LocalServer
+from testsupport.newsite import corpus_page, publish
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ import pytest
 
 from extractors.plaintext import extract_plaintext
 from tests.conftest import SEEDS
-from tests.corpus import paragraphs
 from tests.helpers import article, fresh_db, load_and_dedupe
-from warehouse.fingerprints import cosine, term_vector
+from testsupport.corpus import paragraphs
+from textanalysis.fingerprints import cosine, term_vector
 
 # Unrelated real articles (nutrition trends, cloud computing).
 NUTRITION, CLOUD = "0004", "0005"

@@ -13,7 +13,7 @@ import pytest
 import report_data
 from helpers import article, load_and_dedupe
 
-from presswatch.settings import Settings
+from config.settings import Settings
 from warehouse import reports, summaries, watchlists
 from warehouse.rebuild import rebuild
 

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from presswatch.cli import EXIT_ERROR, main
-from warehouse import watchlists
-from warehouse.query import (
+from textanalysis.query import (
     And,
     Document,
     Not,
@@ -28,6 +27,7 @@ from warehouse.query import (
     render,
     snippet,
 )
+from warehouse import watchlists
 
 # --- parser ------------------------------------------------------------------------------
 

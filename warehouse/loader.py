@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time
 import duckdb
 
 from extractors.models import ExtractedArticle
+from textanalysis.fingerprints import normalise
 from warehouse.db import transaction
-from warehouse.fingerprints import normalise
 
 
 @dataclass(frozen=True)

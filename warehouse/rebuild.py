@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from presswatch.settings import Settings
-from warehouse import anchor_cache
+from config.settings import Settings
+from warehouse import anchor_index
 from warehouse.db import transaction
-from warehouse.pipeline import CHRONOLOGICAL, dedupe_in_order
+from warehouse.dedupe import CHRONOLOGICAL, dedupe_in_order
 from warehouse.summaries import refresh as refresh_summaries
 
 DERIVED_TABLES = (
@@ -82,7 +82,7 @@ def rebuild(
     with transaction(con):
         for table in DERIVED_TABLES:
             con.execute(f"DELETE FROM {table}")
-        anchor_cache.new_epoch(con)  # every process's in-memory anchor index is stale
+        anchor_index.new_epoch(con)  # every process's in-memory anchor index is stale
         dedupe_in_order(con, ids, settings, batch_size)
         refresh_summaries(con)
         con.execute(

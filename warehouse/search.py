@@ -24,7 +24,7 @@
   throwaway index in memory. Up to ``AVGDL_EXACT_MAX`` articles the lake ranks exactly as
   the indexed DuckDB file; above it scores can differ by the sample's error in ``avgdl``.
 
-Query syntax is the watchlist syntax (``warehouse.query``). A single word matches its
+Query syntax is the watchlist syntax (``textanalysis.query``). A single word matches its
 inflections (the index stems: ``report`` finds "reports"); a quoted phrase or a word that
 splits into several (``Baby-P``) must appear as that exact word sequence; NOT excludes.
 Stop words ("the", "of") carry no score.
@@ -43,8 +43,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import ducklake, summaries
-from warehouse.query import (
+from textanalysis.query import (
     And,
     Document,
     Node,
@@ -56,7 +55,8 @@ from warehouse.query import (
     all_terms,
     positive_terms,
 )
-from warehouse.query import snippet as make_snippet
+from textanalysis.query import snippet as make_snippet
+from warehouse import ducklake, summaries
 from warehouse.reports import ReportFilter
 
 FTS_SCHEMA = "fts_main_articles"

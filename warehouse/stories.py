@@ -30,9 +30,9 @@ import duckdb
 import numpy as np
 from scipy import sparse
 
-from presswatch.settings import StorySettings
-from warehouse.dedup import BatchArticle, epoch_us, in_list, insert_rows, joined
-from warehouse.fingerprints import Terms, term_id, term_vector
+from config.settings import StorySettings
+from textanalysis.fingerprints import Terms, term_id, term_vector
+from warehouse.copies import BatchArticle, epoch_us, in_list, insert_rows, joined
 from warehouse.loader import stable_id
 
 

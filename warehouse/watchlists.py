@@ -1,7 +1,7 @@
 """Watchlists: named sets of boolean queries, matched against every article at load time.
 
 * ``match_articles`` runs inside the dedupe step for each new or changed article: the
-  article is tokenised once and every query is evaluated on it (``warehouse.query``); a
+  article is tokenised once and every query is evaluated on it (``textanalysis.query``); a
   match is stored in ``watch_matches`` with a snippet around the first hit.
 * Adding a query matches it against the articles already loaded (``backfill``): a SQL
   pre-filter keeps the articles that contain every required word as a substring (a
@@ -19,9 +19,9 @@ from typing import Any
 
 import duckdb
 
+from textanalysis.query import And, Document, Node, Not, Or, Query, QueryError, Term, positive_terms
+from textanalysis.query import snippet as make_snippet
 from warehouse import summaries
-from warehouse.query import And, Document, Node, Not, Or, Query, QueryError, Term, positive_terms
-from warehouse.query import snippet as make_snippet
 
 # Articles whose text holds characters that case-fold or NFKC-normalise into ASCII letters
 # (ß -> ss, ligatures, full-width forms) are always candidates: a substring test on

@@ -7,7 +7,7 @@
 -- Columns of report_stories / report_outlets / report_days start with those of the views
 -- coverage_by_story / coverage_by_outlet / coverage_by_day (002, 004) and add more.
 
--- Watchlists: named sets of boolean queries (see warehouse/query.py for the syntax).
+-- Watchlists: named sets of boolean queries (see textanalysis/query.py for the syntax).
 CREATE TABLE watchlists (
     name        VARCHAR PRIMARY KEY,
     created_at  TIMESTAMPTZ NOT NULL

@@ -12,8 +12,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from tests.corpus import WCXB, ground_truth
-from tests.localserver import LocalServer
+from testsupport.corpus import WCXB, ground_truth
+from testsupport.localserver import LocalServer
 
 
 @dataclass(frozen=True)

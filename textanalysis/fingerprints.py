@@ -27,7 +27,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from presswatch.settings import DedupSettings
+from config.settings import DedupSettings
 
 _PUNCTUATION_FOLD = str.maketrans(
     {

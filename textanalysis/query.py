@@ -212,12 +212,12 @@ class _Parser:
 
 
 def _fingerprints() -> ModuleType:
-    """``warehouse.fingerprints`` (dedup's normalisation and tokens, which queries share),
+    """``textanalysis.fingerprints`` (dedup's normalisation and tokens, which queries share),
     imported on first use: it loads numpy and wordfreq, which the report commands that
     import this module never need."""
-    import warehouse.fingerprints
+    import textanalysis.fingerprints
 
-    return warehouse.fingerprints
+    return textanalysis.fingerprints
 
 
 def parse(query: str) -> Node:

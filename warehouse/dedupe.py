@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from presswatch.settings import Settings
-from warehouse.db import transaction
-from warehouse.dedup import (
+from config.settings import Settings
+from textanalysis.fingerprints import Analysis, analyse_or_reuse
+from warehouse.copies import (
     DuplicateLink,
     canonical_of,
     in_list,
@@ -18,7 +18,7 @@ from warehouse.dedup import (
     prepare_batch,
     record_batch,
 )
-from warehouse.fingerprints import Analysis, analyse_or_reuse
+from warehouse.db import transaction
 from warehouse.stories import assign_batch
 from warehouse.summaries import refresh as refresh_summaries
 from warehouse.watchlists import match_articles

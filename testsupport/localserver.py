@@ -2,7 +2,7 @@
 
 Usage::
 
-    from tests.localserver import LocalServer, conditional, stalling, streamed
+    from testsupport.localserver import LocalServer, conditional, stalling, streamed
 
     with LocalServer() as server:
         server.route("/feed.xml", b"<rss/>", headers={"Content-Type": "application/rss+xml"})

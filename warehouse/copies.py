@@ -4,7 +4,7 @@ Incremental by construction: only the articles of the current batch are fingerpr
 Candidates come from one join of the batch's distinct sentence anchors against
 ``shingle_index`` (one row per evidence sentence of every loaded article, compact integer
 columns; a process deduplicating many batches keeps it in memory instead, see
-``warehouse/anchor_cache.py``), expanded in numpy; only the best candidate of each copy
+``warehouse/anchor_index.py``), expanded in numpy; only the best candidate of each copy
 group is scored. Anchors found in more than ``anchor_max_df`` articles are boilerplate:
 recorded in ``frequent_anchors`` and ignored from then on.
 
@@ -22,15 +22,15 @@ from datetime import UTC, date, datetime
 import duckdb
 import numpy as np
 
-from presswatch.settings import DedupSettings
-from warehouse import anchor_cache
-from warehouse.fingerprints import (
+from config.settings import DedupSettings
+from textanalysis.fingerprints import (
     CopyFingerprint,
     Terms,
     copy_fingerprint,
     copy_fingerprints,
     copy_score,
 )
+from warehouse import anchor_index
 
 METHOD = "sentence-anchors-v2"
 
@@ -237,7 +237,7 @@ def _candidates(
     are candidates, so each pair is examined once whatever the batching.
     """
     distinct = np.unique(anchors)
-    cache = anchor_cache.cache_for(con)
+    cache = anchor_index.cache_for(con)
     if cache is not None:
         found_anchor, found_seq = cache.lookup(distinct)
     else:
