@@ -7,7 +7,7 @@ settings is a configuration change, never a code change.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DB_PATH = Path("warehouse") / "presswatch.duckdb"
@@ -210,6 +210,99 @@ class TaskRunnerSettings:
             kind=kind,
             workers=int(workers) if workers else 0,
             dask_address=os.environ.get(DASK_ADDRESS_ENV, "").strip() or None,
+        )
+
+
+SMTP_SECURITY_CHOICES = ("none", "starttls", "tls")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Outgoing mail for alerts and digests, from ``PRESSWATCH_SMTP_HOST``, ``_PORT``,
+    ``_SECURITY`` (``none``, ``starttls``, ``tls``), ``_USER``, ``_PASSWORD`` and ``_FROM``.
+
+    ``PRESSWATCH_SMTP_PASSWORD_BLOCK`` names a Prefect Secret block that supplies the
+    password instead of ``PRESSWATCH_SMTP_PASSWORD``. Credentials are only ever held here,
+    in memory: never written to the warehouse, never printed (``repr`` hides them).
+    """
+
+    host: str | None = None
+    port: int = 25
+    security: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_block: str | None = None
+    sender: str = "presswatch@localhost"
+    timeout_seconds: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings:
+        security = (os.environ.get("PRESSWATCH_SMTP_SECURITY") or "none").strip().lower()
+        if security not in SMTP_SECURITY_CHOICES:
+            raise ValueError(
+                f"PRESSWATCH_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, "
+                f"not {security!r}"
+            )
+        default_port = {"none": 25, "starttls": 587, "tls": 465}[security]
+        port = (os.environ.get("PRESSWATCH_SMTP_PORT") or "").strip()
+        if port and not port.isdigit():
+            raise ValueError(f"PRESSWATCH_SMTP_PORT must be a port number, not {port!r}")
+        return cls(
+            host=(os.environ.get("PRESSWATCH_SMTP_HOST") or "").strip() or None,
+            port=int(port) if port else default_port,
+            security=security,
+            user=os.environ.get("PRESSWATCH_SMTP_USER") or None,
+            password=os.environ.get("PRESSWATCH_SMTP_PASSWORD") or None,
+            password_block=os.environ.get("PRESSWATCH_SMTP_PASSWORD_BLOCK") or None,
+            sender=os.environ.get("PRESSWATCH_SMTP_FROM") or cls.sender,
+            timeout_seconds=_env_float("PRESSWATCH_SMTP_TIMEOUT", cls.timeout_seconds),
+        )
+
+
+WEBHOOK_SECRET_ENV = "PRESSWATCH_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alert delivery, retries and the spike rule.
+
+    Environment overrides: ``PRESSWATCH_WEBHOOK_SECRET`` (HMAC key for webhook
+    signatures), ``PRESSWATCH_WEBHOOK_TIMEOUT`` (seconds per POST),
+    ``PRESSWATCH_ALERT_RETRY_BASE`` (seconds before the first retry of a failed delivery).
+    """
+
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_timeout_seconds: float = 10.0
+    # A failed delivery waits base * 2^(attempts-1), capped, before the next run retries
+    # it; after ``max_attempts`` it is recorded as failed for good.
+    retry_base_seconds: float = 300.0
+    retry_max_seconds: float = 6 * 3600.0
+    max_attempts: int = 8
+    # Spike rule: the last ``spike_window_hours`` against the same-sized windows of the
+    # previous ``spike_baseline_days``. A spike needs at least ``spike_min_count`` articles
+    # (a story going from 0 to 2 is noise) and a z-score of ``spike_min_z``; the standard
+    # deviation is floored at 1 so a flat baseline does not turn +1 article into infinity.
+    spike_window_hours: int = 6
+    spike_baseline_days: int = 14
+    spike_min_count: int = 10
+    spike_min_z: float = 3.0
+    # ...and a usual level: at least this many articles in the whole baseline period.
+    spike_min_history: int = 3
+    # One spike alert per watchlist or story per subscription within this many hours.
+    spike_cooldown_hours: int = 24
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        return cls(
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_ENV) or None,
+            webhook_timeout_seconds=_env_float(
+                "PRESSWATCH_WEBHOOK_TIMEOUT", cls.webhook_timeout_seconds
+            ),
+            retry_base_seconds=_env_float("PRESSWATCH_ALERT_RETRY_BASE", cls.retry_base_seconds),
         )
 
 
