@@ -176,39 +176,48 @@ def decide_instant(con: duckdb.DuckDBPyConnection, now: datetime, run: AlertRun)
 def decide_spikes(
     con: duckdb.DuckDBPyConnection, now: datetime, settings: AlertSettings, run: AlertRun
 ) -> None:
-    """Spike alerts for instant subscriptions: their watchlist's volume, and each story
-    matching it, against the documented rule (``rules.spike``); one per topic per cooldown."""
+    """Spike alerts for instant subscriptions against the documented rule (``rules.spike``):
+    the watchlist's volume first; while the watchlist is spiking (or alerted a spike within
+    the cooldown) its stories stay silent, since one burst is one alert. Otherwise each
+    story matching the watchlist is checked. One alert per topic per cooldown."""
     hours, days = settings.spike_window_hours, settings.spike_baseline_days
     windows = days * 24 // hours
     cooldown_start = now - timedelta(hours=settings.spike_cooldown_hours)
+
+    def check(counts: list[int]) -> rules.Spike | None:
+        return rules.spike(
+            counts[0],
+            counts[1:],
+            settings.spike_min_count,
+            settings.spike_min_z,
+            settings.spike_min_history,
+        )
+
     for sub in state.subscriptions(con):
         if sub.mode != "instant" or not _usable(con, sub, run):
             continue
-        series: dict[str, tuple[str | None, list[int]]] = {
-            f"watchlist:{sub.watchlist}": (
-                None,
-                state.watchlist_volume(con, sub.watchlist, now, hours, windows),
-            )
-        }
-        for story_id, counts in state.story_volumes(
-            con, sub.watchlist, now, hours, windows
-        ).items():
-            series[f"story:{story_id}"] = (story_id, counts)
-        for topic, (story_id, counts) in series.items():
-            found = rules.spike(
-                counts[0],
-                counts[1:],
-                settings.spike_min_count,
-                settings.spike_min_z,
-                settings.spike_min_history,
-            )
+        topic = f"watchlist:{sub.watchlist}"
+        found = check(state.watchlist_volume(con, sub.watchlist, now, hours, windows))
+        if state.recent_alert(con, sub.name, "spike", topic, cooldown_start):
+            continue
+        if found is not None:
+            what = f"watchlist {sub.watchlist!r}"
+            alert = compose.spike_alert(sub, topic, what, found, hours, days, now)
+            if state.record_alert(con, alert, (), sub.targets, now):
+                run.decided.append(alert.alert_id)
+            continue
+        stories = state.story_volumes(con, sub.watchlist, now, hours, windows)
+        for story_id, counts in stories.items():
+            topic = f"story:{story_id}"
+            found = check(counts)
             if found is None or state.recent_alert(con, sub.name, "spike", topic, cooldown_start):
                 continue
-            news = state.story_news(con, story_id) if story_id else None
-            what = f"story {news.label!r}" if news else f"watchlist {sub.watchlist!r}"
+            news = state.story_news(con, story_id)
+            if news is None:
+                continue
+            what = f"story {news.label!r}"
             alert = compose.spike_alert(sub, topic, what, found, hours, days, now, story_id)
-            members = news.member_ids if news else ()
-            if state.record_alert(con, alert, members, sub.targets, now):
+            if state.record_alert(con, alert, news.member_ids, sub.targets, now):
                 run.decided.append(alert.alert_id)
 
 

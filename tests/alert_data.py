@@ -4,7 +4,7 @@ these tests (no publisher text), loaded through the real loader and dedupe."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -97,4 +97,33 @@ def channels(
             retry_base_seconds=retry_base, webhook_timeout_seconds=timeout, webhook_secret=secret
         ),
         parse_allowed_hosts("127.0.0.1"),
+    )
+
+
+SECOND_TITLE = "Choir concert fills cathedral for the winter appeal"
+SECOND = """\
+The county youth choir filled the cathedral on Saturday evening for its winter appeal concert.
+Singers aged nine to eighteen performed carols and a new piece written by their director.
+The evening raised money for the night shelter, which needs a new kitchen before January.
+Tickets sold out within a day, so the choir will repeat the programme next Friday night.
+The concert programme thanked Acme for printing the posters and lending the staging.
+Parents ran the interval cafe and served mulled apple juice to more than five hundred guests."""
+
+
+def synthetic_mention(number: int, published: datetime) -> ExtractedArticle:
+    """A short distinct article mentioning Acme (its own story), for volume tests."""
+    topics = ["port", "school", "council", "grid", "harbour", "market", "rail", "storm"]
+    topic = topics[number % len(topics)]
+    text = (
+        f"Report {number} on the {topic}: Acme Turbines was named in item {number} today. "
+        f"The note numbered {number * 7} covers the {topic} and nothing else of interest. "
+        f"Readers of bulletin {number * 13} were told the {topic} would be reviewed."
+    )
+    return ExtractedArticle(
+        title=f"Acme item {number}",
+        text=text,
+        method="test",
+        outlet=f"Outlet {number % 5}",
+        published_at=published,
+        url=f"https://outlet-{number % 5}.example/item/{number}",
     )
