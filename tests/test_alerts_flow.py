@@ -1,0 +1,76 @@
+"""The digest flow as Prefect runs it (real test server), and the ingestion step that must
+never fail a run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alert_data import OUTLETS, fresh, load_run, watch, wire_copy
+
+from alerts import engine
+from testsupport.mailserver import MailServer, free_port
+from warehouse import alerts as state
+
+
+def smtp_env(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    monkeypatch.setenv("PRESSWATCH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PRESSWATCH_SMTP_PORT", str(port))
+    monkeypatch.setenv("PRESSWATCH_SMTP_SECURITY", "none")
+    monkeypatch.setenv("PRESSWATCH_SMTP_FROM", "alerts@presswatch.example")
+
+
+def test_digest_flow_sends_the_due_digest_once(
+    prefect_server: None, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.send_digests import send_digests
+
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(
+        con, "morning", "acme", emails=["desk@example.org"], mode="digest", timezone="Asia/Tokyo"
+    )
+    # The subscription has been around since yesterday: its digest time has passed since.
+    yesterday = datetime.now(UTC) - timedelta(days=1, minutes=1)
+    con.execute(
+        "UPDATE alert_subscriptions SET created_at = ?, digest_through = ?", [yesterday, yesterday]
+    )
+    load_run(con, [(f"{o}/acme", wire_copy(o)) for o in OUTLETS[:3]])
+    con.close()
+    with MailServer() as mail:
+        smtp_env(monkeypatch, mail.port)
+        first = send_digests(db=str(db_path))
+        second = send_digests(db=str(db_path))
+    assert first["decided"] == 1 and first["sent"] == 1
+    assert second == {"decided": 0, "sent": 0, "retrying": 0, "failed": 0, "postponed": 0}
+    (message,) = mail.messages
+    assert message["From"] == "alerts@presswatch.example"
+    assert message["To"] == "desk@example.org"
+    assert "3 articles" in message["Subject"]
+
+
+def test_alert_step_never_fails_the_run(
+    prefect_server: None, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect import flow
+
+    from flows.send_digests import alert_step
+
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(con, "desk", "acme", emails=["desk@example.org"])
+    load_run(con, [("a/acme", wire_copy(OUTLETS[0]))])
+    con.close()
+
+    @flow
+    def ingestion_end(path: Path) -> list[str]:
+        return [alert_step(path)]
+
+    smtp_env(monkeypatch, free_port())  # nobody listens there
+    assert "1 to retry" in ingestion_end(db_path)[0]
+    monkeypatch.setenv("PRESSWATCH_SMTP_SECURITY", "carrier-pigeon")  # a broken setting
+    assert ingestion_end(db_path)[0].startswith("alerts not sent: PRESSWATCH_SMTP_SECURITY")
+    con = fresh(db_path)
+    (row,) = state.delivery_log(con)
+    assert row["status"] == "retrying" and row["last_error"].startswith("smtp_unreachable")
