@@ -53,4 +53,5 @@ def send_digests(db: str | None = None) -> dict[str, int]:
         "retrying": run.retrying,
         "failed": run.failed,
         "postponed": run.postponed,
+        "deferred": run.deferred,
     }

@@ -4,6 +4,7 @@ webhook, and the log of what was sent."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from reporting import output
 from warehouse import alerts as state
 from warehouse.db import connection, warehouse_exists
 from warehouse.locking import writer_lock
+from warehouse.readers_copy import reading
 
 WRITE_WAIT_SECONDS = 60.0
 
@@ -35,13 +37,23 @@ def _writing(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Alerts are read from the live warehouse: briefly writable, so an older warehouse is
-    migrated first (the readers' snapshot may predate the alert tables)."""
+    """The live warehouse, or its snapshot while a run writes (noted on stderr). A
+    warehouse without the alert tables (older than alerts, or a snapshot taken before
+    them) has no alerts to show."""
     db_path = resolve_db_path(args.db)
     if not warehouse_exists(db_path):
         raise AlertCliError(f"no warehouse at {db_path}: run `presswatch ingest seeds` first")
-    with _writing(args) as con:
-        yield con
+    with reading(db_path) as (con, source):
+        note = source.note()
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        try:
+            yield con
+        except duckdb.CatalogException:
+            raise AlertCliError(
+                "no alerts in this warehouse yet: add one with "
+                "`presswatch alerts add NAME --watch WATCHLIST`"
+            ) from None
 
 
 def cmd_add(args: argparse.Namespace, console: Console) -> int:

@@ -164,14 +164,23 @@ def test_failing_webhooks_are_retried_with_backoff_and_recorded(db_path: Path) -
 def test_unreachable_smtp_is_recorded_and_never_raises(db_path: Path) -> None:
     con = fresh(db_path)
     watch(con)
-    engine.new_subscription(con, "mail", "acme", emails=["bob@example.org"])
+    engine.new_subscription(con, "mail", "acme", emails=["bob@example.org", "cy@example.org"])
     load_run(con, [("a/acme", wire_copy("Outlet A"))])
     from testsupport.mailserver import free_port
 
-    run = engine.after_ingest(con, channels(free_port()))
-    assert (run.sent, run.retrying) == (0, 1)
-    (row,) = state.delivery_log(con)
-    assert row["status"] == "retrying" and row["last_error"].startswith("smtp_unreachable")
+    port = free_port()
+    run = engine.after_ingest(con, channels(port))
+    # One connection attempt: the second message waits for the next run untouched.
+    assert (run.sent, run.retrying, run.deferred) == (0, 1, 1)
+    rows = {row["target"]: row for row in state.delivery_log(con)}
+    assert rows["bob@example.org"]["status"] == "retrying"
+    assert rows["bob@example.org"]["last_error"].startswith("smtp_unreachable")
+    assert rows["cy@example.org"]["status"] == "pending"
+    assert rows["cy@example.org"]["attempts"] == 0
+    with MailServer() as mail:  # the server is back: the waiting message goes first
+        run = engine.after_ingest(con, channels(mail.port))
+        assert (run.sent, run.retrying, run.deferred) == (1, 0, 0)
+        assert mail.recipients == [["cy@example.org"]]
 
 
 def test_quiet_hours_hold_instant_alerts_until_they_end(db_path: Path) -> None:

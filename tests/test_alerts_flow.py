@@ -43,7 +43,7 @@ def test_digest_flow_sends_the_due_digest_once(
         first = send_digests(db=str(db_path))
         second = send_digests(db=str(db_path))
     assert first["decided"] == 1 and first["sent"] == 1
-    assert second == {"decided": 0, "sent": 0, "retrying": 0, "failed": 0, "postponed": 0}
+    assert set(second.values()) == {0}  # nothing due: nothing decided or attempted
     (message,) = mail.messages
     assert message["From"] == "alerts@presswatch.example"
     assert message["To"] == "desk@example.org"
