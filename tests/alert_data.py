@@ -61,7 +61,7 @@ def watch(con: duckdb.DuckDBPyConnection, name: str = "acme", query: str = "acme
     watchlists.add(con, name, [query])
 
 
-def wire_copy(outlet: str, published: date | None = None) -> ExtractedArticle:
+def wire_copy(outlet: str, published: date | datetime | None = None) -> ExtractedArticle:
     slug = outlet.lower().replace(" ", "-")
     return ExtractedArticle(
         title=WIRE_TITLE,
