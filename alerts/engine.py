@@ -165,12 +165,17 @@ def _usable(con: duckdb.DuckDBPyConnection, sub: Subscription, run: AlertRun) ->
     return False
 
 
-def decide_instant(con: duckdb.DuckDBPyConnection, now: datetime, run: AlertRun) -> None:
-    """One alert per story newly matching each instant subscription's watchlist."""
+def decide_instant(
+    con: duckdb.DuckDBPyConnection, now: datetime, settings: AlertSettings, run: AlertRun
+) -> None:
+    """One alert per story newly matching each instant subscription's watchlist. Articles
+    published long before they were loaded (an archive, a backfill) are not news: they
+    wait for the digest (``AlertSettings.instant_max_age_hours``)."""
+    published_since = now - timedelta(hours=settings.instant_max_age_hours)
     for sub in state.subscriptions(con):
         if sub.mode != "instant" or not _usable(con, sub, run):
             continue
-        for story in state.new_stories(con, sub):
+        for story in state.new_stories(con, sub, published_since):
             alert = compose.instant_alert(sub, story)
             if state.record_alert(con, alert, story.member_ids, sub.targets, now):
                 run.decided.append(alert.alert_id)
@@ -328,7 +333,7 @@ def after_ingest(
     (this run's and earlier failures whose backoff has passed)."""
     now = now or now_utc()
     run = AlertRun()
-    decide_instant(con, now, run)
+    decide_instant(con, now, channels.settings, run)
     decide_spikes(con, now, channels.settings, run)
     deliver_due(con, now, channels, run)
     return run

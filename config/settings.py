@@ -277,6 +277,10 @@ class AlertSettings:
 
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_timeout_seconds: float = 10.0
+    # An article published (else first seen) longer ago than this is not news: it can
+    # no longer raise an instant alert (an archive or backfill would otherwise send one per
+    # old story); the digest still lists it.
+    instant_max_age_hours: float = 72.0
     # A failed delivery waits base * 2^(attempts-1), capped, before the next run retries
     # it; after ``max_attempts`` it is recorded as failed for good.
     retry_base_seconds: float = 300.0

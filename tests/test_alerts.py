@@ -267,3 +267,16 @@ def test_min_articles_waits_for_the_story_to_grow(db_path: Path) -> None:
     assert engine.after_ingest(con, channels(None)).decided == []
     load_run(con, [(f"{o}/acme", wire_copy(o)) for o in OUTLETS[2:3]])
     assert len(engine.after_ingest(con, channels(None)).decided) == 1
+
+
+def test_old_news_loaded_late_goes_to_the_digest_not_an_instant_alert(db_path: Path) -> None:
+    con = fresh(db_path)
+    watch(con)
+    sub = engine.new_subscription(
+        con, "fresh-only", "acme", emails=["a@example.org"], digest_at="07:00"
+    )
+    archive = datetime.now(UTC) - timedelta(days=10)
+    load_run(con, [(f"{o}/acme", wire_copy(o, archive)) for o in OUTLETS[:3]])
+    assert engine.after_ingest(con, channels(None)).decided == []
+    digest = engine.send_digests(con, channels(None), now=sub.created_at + timedelta(days=1))
+    assert len(digest.decided) == 1

@@ -188,10 +188,13 @@ JOIN chosen c ON c.story_id = f.story_id
 """
 
 
-def new_stories(con: duckdb.DuckDBPyConnection, sub: Subscription) -> list[StoryNews]:
+def new_stories(
+    con: duckdb.DuckDBPyConnection, sub: Subscription, published_since: datetime
+) -> list[StoryNews]:
     """Stories with an article matching ``sub``'s watchlist, first seen since the
-    subscription began, that have not alerted ``sub`` yet (no member was covered by one of
-    its instant alerts) and have at least ``min_articles`` articles. Oldest first."""
+    subscription began and published (else first seen) since ``published_since``, that
+    have not alerted ``sub`` yet (no member was covered by one of its instant alerts) and
+    have at least ``min_articles`` articles. Oldest first."""
     rows = con.execute(
         f"""WITH matched AS (
                 SELECT sm.story_id, m.article_id, m.snippet,
@@ -200,6 +203,7 @@ def new_stories(con: duckdb.DuckDBPyConnection, sub: Subscription) -> list[Story
                 JOIN articles a ON a.article_id = m.article_id
                 JOIN story_members sm ON sm.article_id = m.article_id
                 WHERE m.watchlist = $watchlist AND a.first_seen_at >= $since
+                  AND coalesce(a.published_at, a.first_seen_at) >= $published_since
             ),
             alerted AS (
                 SELECT DISTINCT sm.story_id
@@ -221,6 +225,7 @@ def new_stories(con: duckdb.DuckDBPyConnection, sub: Subscription) -> list[Story
             "since": sub.created_at,
             "name": sub.name,
             "minimum": sub.min_articles,
+            "published_since": published_since,
         },
     ).fetchall()
     return [StoryNews(*row[:8], tuple(row[8])) for row in rows]
