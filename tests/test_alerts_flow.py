@@ -74,3 +74,33 @@ def test_alert_step_never_fails_the_run(
     con = fresh(db_path)
     (row,) = state.delivery_log(con)
     assert row["status"] == "retrying" and row["last_error"].startswith("smtp_unreachable")
+
+
+def test_smtp_login_with_the_password_from_a_prefect_secret_block(
+    prefect_server: None, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.blocks.system import Secret
+
+    from alerts.deliver import smtp_password
+    from config.settings import SmtpSettings
+
+    Secret(value="block-secret-42").save("presswatch-smtp-test", overwrite=True)
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(con, "auth", "acme", emails=["desk@example.org"])
+    load_run(con, [("a/acme", wire_copy(OUTLETS[0]))])
+    with MailServer(login=("presswatch", "block-secret-42")) as mail:
+        smtp_env(monkeypatch, mail.port)
+        monkeypatch.setenv("PRESSWATCH_SMTP_USER", "presswatch")
+        monkeypatch.setenv("PRESSWATCH_SMTP_PASSWORD_BLOCK", "presswatch-smtp-test")
+        settings = SmtpSettings.from_env()
+        assert "block-secret-42" not in repr(settings)
+        assert smtp_password(settings) == "block-secret-42"
+        run = engine.after_ingest(con, engine.Channels.from_env())
+        assert run.sent == 1 and mail.logins == ["presswatch"]
+
+        monkeypatch.setenv("PRESSWATCH_SMTP_PASSWORD", "wrong")  # the environment wins
+        engine.send_check(con, "auth", engine.Channels.from_env())
+    rows = state.delivery_log(con)
+    assert rows[0]["kind"] == "test" and rows[0]["last_error"].startswith("smtp_auth_failed")
+    assert all("wrong" not in (r["last_error"] or "") for r in rows)

@@ -10,6 +10,7 @@ Usage::
 ``hold()`` makes the server keep the next messages without answering the client's final
 "." until ``release()``: the message is stored (as a real server would have queued it)
 while the client still waits, which lets a test kill the client in that window.
+``MailServer(login=("user", "secret"))`` requires SMTP AUTH (over plain SMTP: tests only).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -49,14 +51,34 @@ class _Handler:
 
 
 class MailServer:
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
+        self.logins: list[str] = []
         self.raw: list[bytes] = []
         self.recipients: list[list[str]] = []
         self.lock = threading.Lock()
         self.received = threading.Event()
         self.holding = threading.Event()
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if login is not None:
+            expected = (login[0].encode(), login[1].encode())
+
+            def authenticate(
+                server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+            ) -> AuthResult:
+                ok = isinstance(data, LoginPassword) and (data.login, data.password) == expected
+                if ok:
+                    self.logins.append(data.login.decode())
+                return AuthResult(success=ok, handled=False)
+
+            options = {
+                "authenticator": authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, **options
+        )
 
     @property
     def messages(self) -> list[EmailMessage]:
