@@ -132,7 +132,11 @@ def instant_alert(sub: Subscription, story: StoryNews) -> NewAlert:
         },
         "snippet": story.snippet,
     }
-    alert_id = "a" + stable_id("alert", sub.name, "instant", story.story_id)
+    # The subscription's start is part of the id: a subscription removed and added again
+    # under the same name starts afresh.
+    alert_id = "a" + stable_id(
+        "alert", sub.name, sub.created_at.isoformat(), "instant", story.story_id
+    )
     payload["alert_id"] = alert_id
     return NewAlert(
         alert_id=alert_id,

@@ -280,3 +280,15 @@ def test_old_news_loaded_late_goes_to_the_digest_not_an_instant_alert(db_path: P
     assert engine.after_ingest(con, channels(None)).decided == []
     digest = engine.send_digests(con, channels(None), now=sub.created_at + timedelta(days=1))
     assert len(digest.decided) == 1
+
+
+def test_a_subscription_added_again_under_its_old_name_starts_afresh(db_path: Path) -> None:
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(con, "desk", "acme", emails=["a@example.org"])
+    load_run(con, [("a/acme", wire_copy(OUTLETS[0]))])
+    assert len(engine.after_ingest(con, channels(None)).decided) == 1
+    engine.remove_subscription(con, "desk")
+    engine.new_subscription(con, "desk", "acme", emails=["a@example.org"])
+    load_run(con, [("b/acme", wire_copy(OUTLETS[1]))])  # a copy: joins the alerted story
+    assert len(engine.after_ingest(con, channels(None)).decided) == 1

@@ -210,7 +210,7 @@ def new_stories(
                 FROM alerts al
                 JOIN alert_articles aa ON aa.alert_id = al.alert_id
                 JOIN story_members sm ON sm.article_id = aa.article_id
-                WHERE al.subscription = $name AND al.kind = 'instant'
+                WHERE al.subscription = $name AND al.kind = 'instant' AND al.created_at >= $since
             ),
             chosen AS (
                 SELECT story_id, arg_min(snippet, seen_at) AS snippet, min(seen_at) AS first_at
@@ -478,7 +478,7 @@ def digest_stories(
                FROM alerts al
                JOIN alert_articles aa ON aa.alert_id = al.alert_id
                JOIN story_members sm ON sm.article_id = aa.article_id
-               WHERE al.subscription = $name AND al.kind = 'instant'
+               WHERE al.subscription = $name AND al.kind = 'instant' AND al.created_at >= $since
            )
            SELECT p.story_id, coalesce(s.label, a.title, '(untitled)'),
                   coalesce(t.articles, 1), coalesce(t.outlets, 1),
@@ -494,7 +494,13 @@ def digest_stories(
            LEFT JOIN outlets o ON o.outlet_id = a.outlet_id
            LEFT JOIN duplicate_links d ON d.article_id = a.article_id
            ORDER BY coalesce(a.published_at, a.first_seen_at), a.article_id""",
-        {"watchlist": sub.watchlist, "start": start, "end": end, "name": sub.name},
+        {
+            "watchlist": sub.watchlist,
+            "start": start,
+            "end": end,
+            "name": sub.name,
+            "since": sub.created_at,
+        },
     ).fetchall()
     grouped: dict[str, tuple[tuple[Any, ...], list[DigestArticle]]] = {}
     for row in rows:
