@@ -175,10 +175,11 @@ def decide_instant(
     for sub in state.subscriptions(con):
         if sub.mode != "instant" or not _usable(con, sub, run):
             continue
-        for story in state.new_stories(con, sub, published_since):
-            alert = compose.instant_alert(sub, story)
-            if state.record_alert(con, alert, story.member_ids, sub.targets, now):
-                run.decided.append(alert.alert_id)
+        decisions = [
+            state.Decision(compose.instant_alert(sub, story), story.member_ids, sub.targets)
+            for story in state.new_stories(con, sub, published_since)
+        ]
+        run.decided += state.record_alerts(con, decisions, now)
 
 
 def decide_spikes(

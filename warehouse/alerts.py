@@ -259,6 +259,33 @@ class NewAlert:
     period_end: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Decision:
+    """An alert to record with the articles it covers and its recipients."""
+
+    alert: NewAlert
+    article_ids: Sequence[str]
+    targets: Sequence[tuple[str, str]]
+    digest_through: datetime | None = None  # digests: the end of the period covered
+
+
+def record_alerts(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision], now: datetime
+) -> list[str]:
+    """Insert each alert, its articles and a pending delivery per target, all in one
+    transaction (one commit for a pass, however many stories it alerts); for a digest
+    also move the subscription's ``digest_through``. An alert already recorded is
+    skipped. Returns the ids recorded."""
+    recorded: list[str] = []
+    if not decisions:
+        return recorded
+    with transaction(con):
+        for decision in decisions:
+            if _record(con, decision, now):
+                recorded.append(decision.alert.alert_id)
+    return recorded
+
+
 def record_alert(
     con: duckdb.DuckDBPyConnection,
     alert: NewAlert,
@@ -267,48 +294,51 @@ def record_alert(
     now: datetime,
     digest_through: datetime | None = None,
 ) -> bool:
-    """Insert the alert, its articles and a pending delivery per target in one transaction;
-    for a digest also move the subscription's ``digest_through``. False (and nothing
-    written) when the alert was already recorded."""
-    with transaction(con):
-        known = con.execute(
-            "SELECT count(*) FROM alerts WHERE alert_id = ?", [alert.alert_id]
-        ).fetchone()[0]
-        if known:
-            return False
+    """``record_alerts`` for one alert; False when it was already recorded."""
+    decision = Decision(alert, article_ids, targets, digest_through)
+    return bool(record_alerts(con, [decision], now))
+
+
+def _record(con: duckdb.DuckDBPyConnection, decision: Decision, now: datetime) -> bool:
+    alert = decision.alert
+    known = con.execute(
+        "SELECT count(*) FROM alerts WHERE alert_id = ?", [alert.alert_id]
+    ).fetchone()[0]
+    if known:
+        return False
+    con.execute(
+        "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            alert.alert_id,
+            alert.subscription,
+            alert.kind,
+            alert.topic,
+            alert.story_id,
+            alert.subject,
+            alert.text_body,
+            alert.html_body,
+            alert.payload,
+            now,
+            alert.period_start,
+            alert.period_end,
+        ],
+    )
+    if decision.article_ids:
         con.execute(
-            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                alert.alert_id,
-                alert.subscription,
-                alert.kind,
-                alert.topic,
-                alert.story_id,
-                alert.subject,
-                alert.text_body,
-                alert.html_body,
-                alert.payload,
-                now,
-                alert.period_start,
-                alert.period_end,
-            ],
+            "INSERT INTO alert_articles SELECT ?, unnest(?)",
+            [alert.alert_id, list(decision.article_ids)],
         )
-        if article_ids:
-            con.execute(
-                "INSERT INTO alert_articles SELECT ?, unnest(?)",
-                [alert.alert_id, list(article_ids)],
-            )
-        for channel, target in dict.fromkeys(targets):
-            con.execute(
-                "INSERT INTO alert_deliveries (alert_id, channel, target, status, attempts, "
-                "due_at) VALUES (?, ?, ?, 'pending', 0, ?)",
-                [alert.alert_id, channel, target, now],
-            )
-        if digest_through is not None:
-            con.execute(
-                "UPDATE alert_subscriptions SET digest_through = ? WHERE name = ?",
-                [digest_through, alert.subscription],
-            )
+    for channel, target in dict.fromkeys(decision.targets):
+        con.execute(
+            "INSERT INTO alert_deliveries (alert_id, channel, target, status, attempts, "
+            "due_at) VALUES (?, ?, ?, 'pending', 0, ?)",
+            [alert.alert_id, channel, target, now],
+        )
+    if decision.digest_through is not None:
+        con.execute(
+            "UPDATE alert_subscriptions SET digest_through = ? WHERE name = ?",
+            [decision.digest_through, alert.subscription],
+        )
     return True
 
 
