@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from alerts import engine
 from config.settings import resolve_db_path
-from warehouse.db import WarehouseError, connection
+from warehouse.db import WarehouseError, connection, warehouse_exists
 from warehouse.locking import writer_lock
 
 
@@ -44,6 +44,9 @@ def send_digests(db: str | None = None) -> dict[str, int]:
     logger = get_run_logger()
     db_path = resolve_db_path(db)
     channels = engine.Channels.from_env()
+    if not warehouse_exists(db_path):  # nothing ingested yet: no subscriptions either
+        logger.info("digests: no warehouse at %s yet", db_path)
+        return dict.fromkeys(("decided", "sent", "retrying", "failed", "postponed", "deferred"), 0)
     with writer_lock(db_path, log=logger.info), connection(db_path) as con:
         run = engine.send_digests(con, channels)
     (logger.warning if run.problems or run.failed else logger.info)("digests: %s", run.describe())

@@ -44,6 +44,9 @@ def test_digest_flow_sends_the_due_digest_once(
         second = send_digests(db=str(db_path))
     assert first["decided"] == 1 and first["sent"] == 1
     assert set(second.values()) == {0}  # nothing due: nothing decided or attempted
+    nowhere = db_path.with_name("none.duckdb")
+    assert set(send_digests(db=str(nowhere)).values()) == {0}
+    assert not nowhere.exists()  # a digest run never creates a warehouse
     (message,) = mail.messages
     assert message["From"] == "alerts@presswatch.example"
     assert message["To"] == "desk@example.org"
