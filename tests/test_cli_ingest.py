@@ -80,12 +80,14 @@ def loaded_titles(db_path: Path) -> set[str]:
 # --- before Prefect ---------------------------------------------------------------------
 
 
-def run_without_prefect_server(tmp_path: Path, argv: list[str]) -> subprocess.CompletedProcess:
+def run_without_prefect_server(
+    tmp_path: Path, argv: list[str], **environment: str
+) -> subprocess.CompletedProcess:
     """``presswatch ARGV`` in a fresh process with its own empty PREFECT_HOME; prints
     whether Prefect or a flow module was ever imported."""
     home = tmp_path / "prefect-home"
     home.mkdir()
-    env = {**os.environ, "PREFECT_HOME": str(home)}
+    env = {**os.environ, "PREFECT_HOME": str(home), **environment}
     env.pop("PREFECT_API_URL", None)
     script = (
         "import sys\n"
@@ -135,6 +137,21 @@ def test_a_bad_seed_path_or_manifest_is_one_line_before_prefect_starts(
     )
     assert result.returncode == EXIT_ERROR
     assert "is not an ISO date" in result.stderr and "Traceback" not in result.stderr
+    assert "imported: []" in result.stdout
+    assert not db_path.exists()
+
+
+def test_an_invalid_environment_setting_is_one_line_before_prefect_starts(
+    tmp_path: Path, db_path: Path, seed_folder: Path
+) -> None:
+    result = run_without_prefect_server(
+        tmp_path,
+        ["ingest", "seeds", str(seed_folder), "--db", str(db_path)],
+        PRESSWATCH_WORKERS="0",
+    )
+    assert result.returncode == EXIT_ERROR
+    assert "PRESSWATCH_WORKERS must be a positive integer" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "imported: []" in result.stdout
     assert not db_path.exists()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from config.settings import resolve_feeds_path
+from config.settings import FetchSettings, TaskRunnerSettings, resolve_feeds_path
 from presswatch import options
 from presswatch.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from presswatch.ingest_summary import LoadCounts, summary_lines
@@ -22,9 +22,20 @@ from warehouse.db import connection
 from warehouse.run_outcome import run_outcome
 
 
+def check_settings() -> None:
+    """The environment settings a flow reads, checked before Prefect starts (an invalid
+    value is one line and exit 1, not a traceback from inside the flow)."""
+    try:
+        FetchSettings.from_env()
+        TaskRunnerSettings.from_env()
+    except ValueError as exc:
+        raise UsageError(f"invalid setting in the environment: {exc}") from exc
+
+
 def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     folder = Path(args.path)
     discover_seed_files(folder)  # SeedFolderError (missing path, bad manifest) before Prefect
+    check_settings()
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
     summary = ingest_seeds(path=str(folder), db=str(options.db_path(args)))
@@ -50,6 +61,7 @@ def load_feeds_to_poll(path: Path) -> FeedList:
 def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
     feeds_path = resolve_feeds_path(args.feeds)
     feed_list = load_feeds_to_poll(feeds_path)
+    check_settings()
     from flows.ingest_feeds import ingest_feeds  # imported late: Prefect is slow to import
 
     summary = ingest_feeds(feeds=str(feeds_path), db=str(options.db_path(args)), force=args.force)
