@@ -5,8 +5,9 @@ failures, and what was loaded. Pure: plain data in, lines of text out."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from config.settings import ALLOWED_HOSTS_ENV
@@ -88,6 +89,28 @@ def summary_lines(
             "(`presswatch errors` lists them)"
         )
     return lines
+
+
+def summary_record(flow_name: str, counts: LoadCounts, outcome: RunOutcome) -> dict[str, Any]:
+    """The summary for scripts (``--format json``): the same facts as ``summary_lines``,
+    each failed feed with its ``fix`` (null when nothing is to be done)."""
+    return {
+        "flow": flow_name,
+        "run_id": outcome.run_id,
+        "items_seen": counts.seen,
+        "articles_added": counts.added,
+        "articles_updated": counts.updated,
+        "articles_unchanged": counts.unchanged,
+        "articles_failed": len(outcome.input_failures),
+        "duplicates_linked": counts.copy_links,
+        "feeds_polled": outcome.feeds_polled,
+        "feeds_not_due": [asdict(feed) for feed in outcome.feeds_not_due],
+        "feeds_failed": [
+            {**asdict(feed), "fix": fix_for(feed.reason, [feed])} for feed in outcome.feeds_failed
+        ],
+        "input_failures": [asdict(failure) for failure in outcome.input_failures],
+        "anything_failed": outcome.anything_failed,
+    }
 
 
 def _when(moment: datetime | None, now: datetime) -> str:

@@ -256,3 +256,16 @@ def test_a_write_that_fails_midway_is_one_line_and_exit_1(
     )
     assert code == EXIT_ERROR
     assert "cannot write /dev/full" in one_line_error(capsys)
+
+
+def test_scheduler_status_for_scripts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    (state / "run").mkdir(parents=True)
+    (state / "run" / "server.pid").write_text("999999999")  # no such process
+    assert main(["scheduler", "status", "--format", "json", "--state-dir", str(state)]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "server": {"pid": None, "running": False},
+        "worker": {"pid": None, "running": False},
+    }
+    assert main(["scheduler", "status", "--state-dir", str(state)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["server: stopped", "worker: stopped"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import os
 import subprocess
 import sys
@@ -219,7 +220,16 @@ def test_a_gone_feed_and_a_page_that_is_not_a_feed_get_their_fixes(
             FeedSource("homepage", server.url("/home.html")),
             allowed=("127.0.0.1",),
         )
-        code, out = run_cli(["ingest", "feeds", "--feeds", str(feeds), "--db", str(db_path)])
+        argv = ["ingest", "feeds", "--feeds", str(feeds), "--db", str(db_path)]
+        code, out = run_cli(argv)
+        json_code, json_out = run_cli([*argv, "--force", "--format", "json"])
+    assert json_code == EXIT_PARTIAL
+    record = json.loads(json_out)
+    assert record["feeds_polled"] == 3 and record["anything_failed"] is True
+    failed = {f["name"]: f for f in record["feeds_failed"]}
+    assert set(failed) == {"gone", "homepage"}
+    assert failed["gone"]["reason"] == "http_404" and failed["gone"]["status"] == 404
+    assert "feeds update NAME --url URL" in failed["gone"]["fix"]
     assert code == EXIT_PARTIAL
     assert "feeds: 3 polled, 0 not due, 2 failed" in out
     assert "failed, http_404: 1 feed(s)" in out and "feeds update NAME --url URL" in out

@@ -15,7 +15,7 @@ from rich.markup import escape
 from config.settings import resolve_feeds_path
 from presswatch import options
 from presswatch.errors import UsageError
-from presswatch.printing import note_source, show_rows, write_text
+from presswatch.printing import read_rows, show_rows, write_text
 from sources.feed_edits import REFUSED, UNCHANGED, FeedChanges, FeedEdit, plan_add, plan_update
 from sources.feedlist import (
     FeedList,
@@ -27,7 +27,6 @@ from sources.feedlist import (
     save_feed_list,
     to_opml,
 )
-from warehouse.readers_copy import reading
 
 HEALTH_COLUMNS = [
     "name",
@@ -179,10 +178,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from warehouse.feed_state import feed_health  # imported here: it loads the dedupe stack
 
-    with reading(options.db_path(args)) as (con, source):
-        note_source(source)
-        rows = feed_health(con)
-    show_rows(console, args, "Feed health", rows, HEALTH_COLUMNS)
+    show_rows(console, args, "Feed health", read_rows(args, feed_health), HEALTH_COLUMNS)
     return 0
 
 

@@ -15,7 +15,8 @@ from rich.console import Console
 from config.settings import FetchSettings, TaskRunnerSettings, resolve_feeds_path
 from presswatch import options
 from presswatch.errors import EXIT_OK, EXIT_PARTIAL, UsageError
-from presswatch.ingest_summary import LoadCounts, summary_lines
+from presswatch.ingest_summary import LoadCounts, summary_lines, summary_record
+from reporting import output
 from sources.feedlist import FeedList, load_feed_list
 from sources.seeds import discover_seed_files
 from warehouse.db import connection
@@ -82,21 +83,27 @@ def _summarise(
         unchanged=summary.articles_unchanged,
         copy_links=summary.duplicates_linked,
     )
-    for line in summary_lines(flow_name, counts, outcome, datetime.now(UTC)):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if args.format == "json":
+        print(output.to_json(summary_record(flow_name, counts, outcome)))
+    else:
+        for line in summary_lines(flow_name, counts, outcome, datetime.now(UTC)):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     return EXIT_PARTIAL if outcome.anything_failed else EXIT_OK
 
 
 def register(commands: Any) -> None:
     ingest = commands.add_parser("ingest", help="run an ingestion flow now")
     kinds = ingest.add_subparsers(dest="kind", required=True, metavar="KIND")
-    seeds = kinds.add_parser("seeds", parents=[options.db_option()], help="ingest local seed files")
+    summary_format = options.format_option("table", "json")
+    seeds = kinds.add_parser(
+        "seeds", parents=[options.db_option(), summary_format], help="ingest local seed files"
+    )
     seeds.add_argument(
         "path", nargs="?", default="seeds", help="seed folder or file (default: seeds)"
     )
     seeds.set_defaults(handler=cmd_ingest_seeds)
     feeds = kinds.add_parser(
-        "feeds", parents=[options.db_option()], help="poll the monitored feeds"
+        "feeds", parents=[options.db_option(), summary_format], help="poll the monitored feeds"
     )
     feeds.add_argument(
         "--feeds", help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS or feeds.toml)"

@@ -9,8 +9,9 @@ from typing import Any
 
 from rich.console import Console
 
-from presswatch import scheduler
+from presswatch import options, scheduler
 from presswatch.errors import UsageError
+from reporting import output
 
 
 def _config(args: argparse.Namespace) -> scheduler.SchedulerConfig:
@@ -27,6 +28,16 @@ def cmd_scheduler(args: argparse.Namespace, console: Console) -> int:
             lines.append(f"Prefect UI: {config.ui_url}   logs: {config.state_dir / 'logs'}")
         elif args.action == "stop":
             lines = scheduler.stop(config)
+        elif args.format == "json":
+            print(
+                output.to_json(
+                    {
+                        name: {"pid": pid, "running": pid is not None}
+                        for name, pid in scheduler.status(config).items()
+                    }
+                )
+            )
+            return 0
         else:
             lines = [
                 f"{name}: {f'running (pid {pid})' if pid else 'stopped'}"
@@ -51,7 +62,9 @@ def _port(text: str) -> int:
 
 def register(commands: Any) -> None:
     sched = commands.add_parser(
-        "scheduler", help="run the scheduled system locally (Prefect server + worker)"
+        "scheduler",
+        parents=[options.format_option("table", "json")],
+        help="run the scheduled system locally (Prefect server + worker)",
     )
     sched.add_argument(
         "action", choices=["start", "stop", "status"], help="start, stop or show the processes"
