@@ -21,6 +21,11 @@ from warehouse.readers_copy import ReadSource, reading
 Rows = list[dict[str, Any]]
 
 
+def say(console: Console, text: str) -> None:
+    """One message line, printed as text (never markup) and never wrapped mid-phrase."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def note(text: str) -> None:
     print(f"note: {text}", file=sys.stderr)
 

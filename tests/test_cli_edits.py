@@ -269,3 +269,29 @@ def test_scheduler_status_for_scripts(tmp_path: Path, capsys: pytest.CaptureFixt
     }
     assert main(["scheduler", "status", "--state-dir", str(state)]) == 0
     assert capsys.readouterr().out.splitlines() == ["server: stopped", "worker: stopped"]
+
+
+def test_feeds_import_says_what_it_added_updated_or_left_unchanged(
+    feeds_toml: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opml = tmp_path / "subscriptions.opml"
+    opml.write_text(
+        "<?xml version='1.0'?><opml version='2.0'><body>"
+        "<outline text='wire' xmlUrl='https://wire.example/rss'/>"
+        "<outline text='fresh' xmlUrl='https://fresh.example/rss'/>"
+        "</body></opml>"
+    )
+    capsys.readouterr()
+    importing = ["feeds", "import", str(opml), "--config", str(feeds_toml)]
+    assert main(importing) == 0
+    out = capsys.readouterr().out
+    assert "imported 2 feed(s)" in out and "1 added, 0 updated, 0 unchanged" in out
+    assert "1 feed(s) kept as they were" in out and "--replace" in out
+    wire = load_feed_list(feeds_toml).feeds[0]
+    assert (wire.outlet, wire.tags) == ("Wire", ("uk", "politics"))  # not dropped
+
+    assert main(importing) == 0
+    assert "0 added, 0 updated, 1 unchanged" in capsys.readouterr().out
+    assert main([*importing, "--replace"]) == 0
+    assert "0 added, 1 updated, 1 unchanged" in capsys.readouterr().out
+    assert load_feed_list(feeds_toml).feeds[0].outlet is None

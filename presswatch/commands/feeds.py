@@ -6,21 +6,29 @@ Edits are safe: ``add`` refuses a name or URL already in the list unless ``--rep
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from config.settings import resolve_feeds_path
 from presswatch import options
 from presswatch.errors import UsageError
-from presswatch.printing import read_rows, show_rows, write_text
-from sources.feed_edits import REFUSED, UNCHANGED, FeedChanges, FeedEdit, plan_add, plan_update
+from presswatch.printing import read_rows, say, show_rows, write_text
+from sources.feed_edits import (
+    ADDED,
+    REFUSED,
+    UNCHANGED,
+    UPDATED,
+    FeedChanges,
+    FeedEdit,
+    plan_add,
+    plan_update,
+)
 from sources.feedlist import (
     FeedList,
     FeedSource,
-    add_feed,
     load_feed_list,
     parse_opml,
     remove_feed,
@@ -63,7 +71,7 @@ def _describe(source: FeedSource) -> str:
 
 
 def _report(console: Console, edit: FeedEdit, source: FeedSource, path: Path) -> None:
-    console.print(f"{edit.verdict} {escape(_describe(source))} in {escape(str(path))}")
+    say(console, f"{edit.verdict} {_describe(source)} in {path}")
 
 
 def cmd_add(args: argparse.Namespace, console: Console) -> int:
@@ -120,7 +128,7 @@ def cmd_remove(args: argparse.Namespace, console: Console) -> int:
     except KeyError:
         raise UsageError(f"no feed named {args.feed!r} in {path}") from None
     _save(updated, path)
-    console.print(f"removed {escape(args.feed)} from {escape(str(path))}")
+    say(console, f"removed {args.feed} from {path}")
     return 0
 
 
@@ -155,15 +163,26 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from exc
     feed_list = _load(path)
+    verdicts: Counter[str] = Counter()
     try:
-        for source in imported:
-            feed_list = add_feed(feed_list, source)
+        for source in imported:  # the same rule as `feeds add`, entry by entry
+            edit = plan_add(feed_list, source, replace_existing=args.replace)
+            feed_list = edit.feed_list
+            verdicts[edit.verdict] += 1
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from exc
     _save(feed_list, path)
-    console.print(
-        f"imported {len(imported)} feed(s) from {escape(args.file)} into {escape(str(path))}"
+    say(
+        console,
+        f"imported {len(imported)} feed(s) from {args.file} into {path}: "
+        + ", ".join(f"{verdicts[v]} {v}" for v in (ADDED, UPDATED, UNCHANGED)),
     )
+    if verdicts[REFUSED]:
+        say(
+            console,
+            f"{verdicts[REFUSED]} feed(s) kept as they were: their name or URL is already "
+            "listed with other details (`feeds import --replace` takes the file's version)",
+        )
     return 0
 
 
@@ -171,7 +190,7 @@ def cmd_export(args: argparse.Namespace, console: Console) -> int:
     document = to_opml(_load(_path(args)))
     write_text(document, args.out)
     if args.out:
-        console.print(f"wrote {escape(args.out)}")
+        say(console, f"wrote {args.out}")
     return 0
 
 
@@ -238,6 +257,11 @@ def register(commands: Any) -> None:
 
     importing = actions.add_parser("import", parents=[config], help="import an OPML file")
     importing.add_argument("file", help="the OPML file to import")
+    importing.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace listed feeds with the file's version (default: keep them)",
+    )
     importing.set_defaults(handler=cmd_import)
 
     export = actions.add_parser(

@@ -16,6 +16,7 @@ from config.settings import FetchSettings, TaskRunnerSettings, resolve_feeds_pat
 from presswatch import options
 from presswatch.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from presswatch.ingest_summary import LoadCounts, summary_lines, summary_record
+from presswatch.printing import say
 from reporting import output
 from sources.feedlist import FeedList, load_feed_list
 from sources.seeds import discover_seed_files
@@ -87,7 +88,7 @@ def _summarise(
         print(output.to_json(summary_record(flow_name, counts, outcome)))
     else:
         for line in summary_lines(flow_name, counts, outcome, datetime.now(UTC)):
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            say(console, line)
     return EXIT_PARTIAL if outcome.anything_failed else EXIT_OK
 
 

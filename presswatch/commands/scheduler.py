@@ -11,6 +11,7 @@ from rich.console import Console
 
 from presswatch import options, scheduler
 from presswatch.errors import UsageError
+from presswatch.printing import say
 from reporting import output
 
 
@@ -46,7 +47,7 @@ def cmd_scheduler(args: argparse.Namespace, console: Console) -> int:
     except scheduler.SchedulerError as exc:
         raise UsageError(str(exc)) from exc
     for line in lines:
-        console.print(line, markup=False, highlight=False)
+        say(console, line)
     return 0
 
 

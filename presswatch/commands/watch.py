@@ -12,12 +12,11 @@ import argparse
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from presswatch import options
 from presswatch.commands.report import progress_display
 from presswatch.errors import UsageError
-from presswatch.printing import read_rows, show_rows
+from presswatch.printing import read_rows, say, show_rows
 from presswatch.writing import writing
 from warehouse import watchlists
 from warehouse.readers_copy import migrate_for_readers
@@ -58,17 +57,17 @@ def cmd_watch_add(args: argparse.Namespace, console: Console) -> int:
                 )
 
             counts = watchlists.add(con, name, wanted, progress=advance)
-    label = f"watchlist [bold]{escape(name)}[/bold]"
+    label = f"watchlist {name}"
     if not current:
-        console.print(f"{label}: created")
+        say(console, f"{label}: created")
     for text in dropped:
-        console.print(f"{label}: removed {escape(repr(text))}")
+        say(console, f"{label}: removed {text!r}")
     for text in wanted:
         if text in counts:
             matching = f"matching {counts[text]} of {total} article(s)"
-            console.print(f"{label}: added {escape(repr(text))}, {matching}")
+            say(console, f"{label}: added {text!r}, {matching}")
         else:
-            console.print(f"{label}: unchanged {escape(repr(text))} (already in the watchlist)")
+            say(console, f"{label}: unchanged {text!r} (already in the watchlist)")
     return 0
 
 
@@ -89,7 +88,7 @@ def cmd_watch_remove(args: argparse.Namespace, console: Console) -> int:
     with writing(options.db_path(args)) as con:
         removed = watchlists.remove(con, args.name, args.queries)
     what = f"{removed} query(ies)" if args.queries else "the watchlist"
-    console.print(f"removed {what} from [bold]{escape(args.name)}[/bold]")
+    say(console, f"removed {what} from {args.name}")
     return 0
 
 
