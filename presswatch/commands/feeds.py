@@ -55,8 +55,10 @@ def _path(args: argparse.Namespace) -> Path:
 def _load(path: Path) -> FeedList:
     try:
         return load_feed_list(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot use feed list {path}: {exc}") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read feed list {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # its message starts with the file's name
+        raise UsageError(f"cannot use feed list {exc}") from exc
 
 
 def _save(feed_list: FeedList, path: Path) -> None:

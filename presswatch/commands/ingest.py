@@ -53,8 +53,10 @@ def load_feeds_to_poll(path: Path) -> FeedList:
         )
     try:
         feed_list = load_feed_list(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot use feed list {path}: {exc}") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read feed list {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # its message starts with the file's name
+        raise UsageError(f"cannot use feed list {exc}") from exc
     if not feed_list.feeds:
         raise UsageError(f"feed list {path} names no feeds: add one with `presswatch feeds add`")
     return feed_list
