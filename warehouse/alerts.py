@@ -441,7 +441,7 @@ def record_failure(
 
 
 def delivery_log(
-    con: duckdb.DuckDBPyConnection, subscription: str | None = None, limit: int = 100
+    con: duckdb.DuckDBPyConnection, subscription: str | None = None, limit: int | None = 100
 ) -> list[dict[str, Any]]:
     """The latest deliveries, newest first: what was sent, what waits, what failed."""
     sql = """SELECT a.created_at, a.subscription, a.kind, a.subject, d.channel, d.target,
@@ -452,9 +452,11 @@ def delivery_log(
     if subscription is not None:
         sql += " WHERE a.subscription = ?"
         params.append(subscription)
-    cursor = con.execute(
-        sql + " ORDER BY a.created_at DESC, d.channel, d.target LIMIT ?", [*params, limit]
-    )
+    sql += " ORDER BY a.created_at DESC, d.channel, d.target"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    cursor = con.execute(sql, params)
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
