@@ -11,7 +11,6 @@ soon as their batch is extracted, so a run killed at any moment loses nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +26,10 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import task_run
 
 from config.settings import (
-    ALLOWED_HOSTS_ENV,
     FetchSettings,
     TaskRunnerSettings,
+    allowed_hosts_from_env,
+    apply_prefect_defaults,
     resolve_db_path,
     resolve_feeds_path,
 )
@@ -57,6 +57,8 @@ from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
 from warehouse.db import connection
+
+apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
 FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
@@ -94,14 +96,13 @@ class PageBatch:
 
 def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
     """Allowed hosts come from the feed list's ``allowed_hosts`` and $PRESSWATCH_ALLOWED_HOSTS."""
-    from_env = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
     return FetchPolicy(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         total_timeout=settings.total_timeout,
         max_bytes=settings.max_bytes,
         max_redirects=settings.max_redirects,
-        allow=parse_allowed_hosts([*feed_list.allowed_hosts, *from_env]),
+        allow=parse_allowed_hosts([*feed_list.allowed_hosts, *allowed_hosts_from_env()]),
     )
 
 

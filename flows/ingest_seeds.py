@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from config.settings import resolve_db_path
+from config.settings import apply_prefect_defaults, resolve_db_path
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
 from flows.common import (
@@ -24,6 +24,8 @@ from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
 from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
+
+apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
 # A seed file above this size is refused before reading it whole.
 MAX_SEED_BYTES = 5_000_000

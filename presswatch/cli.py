@@ -9,7 +9,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from config.settings import resolve_db_path, resolve_feeds_path
+from config.settings import (
+    SettingsError,
+    apply_prefect_defaults,
+    resolve_db_path,
+    resolve_feeds_path,
+    validate_environment,
+)
 from presswatch import dedupe_cli, feeds_cli, lake_cli, reports_cli, scheduler
 from reporting import output
 from sources.seeds import SeedFolderError
@@ -209,15 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    apply_prefect_defaults()
     args = build_parser().parse_args(argv)
     console = Console()
     try:
+        validate_environment()
         return args.handler(args, console)
     except WarehouseLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except (
         CliError,
+        SettingsError,
         WarehouseError,
         SeedFolderError,
         feeds_cli.FeedListError,
