@@ -254,7 +254,10 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
         # Stories and copy links as generated (the incremental batch meets a real state).
         story_ids = ["s" + stable_id("scale-story", str(g.story)) for g in items]
         con.execute(
-            "INSERT OR IGNORE INTO stories SELECT unnest($1), unnest($2), $3, $3",
+            # stories has no key since migration 008: skip ids already there explicitly.
+            "INSERT INTO stories (story_id, label, created_at, updated_at) "
+            "SELECT id, first(title), $3, $3 FROM (SELECT unnest($1) AS id, unnest($2) AS title) "
+            "WHERE id NOT IN (SELECT story_id FROM stories) GROUP BY id",
             [story_ids, [g.title for g in items], now],
         )
         con.execute(
