@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 
 from config.settings import apply_prefect_defaults, resolve_db_path
-from flows.common import publish_coverage
+from flows.coverage_artifacts import publish_coverage
 from warehouse.readers_copy import reading
 
 apply_prefect_defaults()  # prefect.yaml names this module: a process may start here

@@ -10,7 +10,6 @@ soon as their batch is extracted, so a run killed at any moment loses nothing.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -33,26 +32,19 @@ from config.settings import (
     resolve_db_path,
     resolve_feeds_path,
 )
-from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
-from flows.common import (
-    DEDUPE_EVERY,
-    Deduped,
-    RunSummary,
-    coverage_report,
-    dedupe_loaded,
-    fingerprints_of,
-    finish_run,
-    refresh_search,
-    warehouse_run,
-)
+from flows.coverage_artifacts import coverage_report
+from flows.dedupe_step import DEDUPE_EVERY, Deduped, dedupe_loaded
+from flows.fingerprints_ahead import fingerprints_of
+from flows.run_record import RunSummary, finish_run, warehouse_run
+from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
 from sources.politeness import HostThrottle
-from sources.urls import canonical_url, parse_allowed_hosts
+from sources.urls import parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
@@ -112,10 +104,6 @@ def _throttle(per_host: int, delay: float, global_limit: int) -> HostThrottle:
     return HostThrottle(per_host=per_host, min_delay=delay, global_limit=global_limit)
 
 
-def _log_entry(kind: str, url: str, outcome: str, **fields: object) -> dict:
-    return {"kind": kind, "url": url, "outcome": outcome, **fields}
-
-
 # --- feeds -------------------------------------------------------------------------------
 
 
@@ -140,121 +128,22 @@ def fetch_feed(
     return FeedPoll(state, result=result)
 
 
-def _canonical(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return None
-
-
 @task(name="record-feed", cache_policy=NO_CACHE)
 def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSettings) -> FeedOutcome:
     """Parse the feed (unless unchanged) and store its health and items."""
-    logger = get_run_logger()
-    state = poll.state
     with connection(db_path) as con:
-        if poll.error is not None:
-            error = poll.error
-            feed_store.log_fetches(
-                con,
-                run_id,
-                [
-                    _log_entry(
-                        "feed",
-                        state.url,
-                        "refused" if error.reason.startswith("blocked") else "error",
-                        status=error.status,
-                        reason=error.reason,
-                        detail=error.detail,
-                        retryable=error.retryable,
-                    )
-                ],
-            )
-            next_poll = feed_store.record_poll_failure(
-                con,
-                run_id,
-                state,
-                stage="fetch_feed",
-                reason=error.reason,
-                detail=error.detail,
-                retry_after=error.retry_after,
-                backoff_base_seconds=settings.retry_base_seconds,
-                backoff_max_seconds=settings.retry_max_seconds,
-            )
-            logger.warning("feed %s failed (%s); next poll %s", state.name, error, next_poll)
-            return FeedOutcome(new_items=0, failed=True)
-        result = poll.result
-        assert result is not None
-        body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
-        entry = {
-            "status": result.status,
-            "elapsed_ms": int(result.elapsed_seconds * 1000),
-            "bytes": len(result.body),
-        }
-        if result.not_modified or body_hash == state.body_hash:
-            outcome = "not_modified" if result.not_modified else "unchanged"
-            feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, outcome, **entry)])
-            feed_store.record_poll_success(
-                con,
-                run_id,
-                state,
-                status=outcome,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                body_hash=state.body_hash,
-            )
-            logger.info("feed %s: %s", state.name, outcome.replace("_", " "))
-            return FeedOutcome(new_items=0, failed=False)
-        try:
-            parsed = parse_feed(
-                result.body,
-                content_type=result.headers.get("content-type"),
-                content_location=result.headers.get("content-location"),
-                base_url=result.final_url,
-            )
-        except ExtractionError as error:
-            feed_store.log_fetches(
-                con,
-                run_id,
-                [_log_entry("feed", state.url, "error", reason=error.reason, detail=error.detail)],
-            )
-            feed_store.record_poll_failure(
-                con,
-                run_id,
-                state,
-                stage="parse_feed",
-                reason=error.reason,
-                detail=error.detail,
-                retry_after=None,
-                backoff_base_seconds=settings.retry_base_seconds,
-                backoff_max_seconds=settings.retry_max_seconds,
-            )
-            logger.warning("feed %s is not usable: %s", state.name, error)
-            return FeedOutcome(new_items=0, failed=True)
-        feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, "ok", **entry)])
-        new_items = feed_store.record_poll_success(
+        recorded = feed_store.record_poll(
             con,
             run_id,
-            state,
-            status="ok",
-            etag=result.etag,
-            last_modified=result.last_modified,
-            body_hash=body_hash,
-            title=parsed.title,
-            bozo_reason=parsed.bozo_reason,
-            items=[(item, _canonical(item.url)) for item in parsed.items],
+            poll.state,
+            poll.result,
+            poll.error,
+            feed_store.Backoff(settings.retry_base_seconds, settings.retry_max_seconds),
         )
-    _log_parsed(state, parsed, new_items)
-    return FeedOutcome(new_items=new_items, failed=False)
-
-
-def _log_parsed(state: feed_store.FeedState, parsed: ParsedFeed, new_items: int) -> None:
     logger = get_run_logger()
-    if parsed.bozo_reason:
-        logger.warning("feed %s is malformed but usable: %s", state.name, parsed.bozo_reason)
-    logger.info("feed %s: %d item(s), %d new", state.name, len(parsed.items), new_items)
+    for level, message in recorded.notes:
+        logger.log(level, message)
+    return FeedOutcome(new_items=recorded.new_items, failed=recorded.failed)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -366,7 +255,7 @@ def _outcome(
         return _fallback(item, "no_url", "the item has no link"), None
     failure = page.error if page.error is not None else extracted
     if isinstance(failure, FetchError | ExtractionFailure):
-        entry = _log_entry(
+        entry = feed_store.log_entry(
             "page",
             item.url,
             "refused" if failure.reason.startswith("blocked") else "error",
@@ -380,7 +269,7 @@ def _outcome(
     result = page.result
     assert result is not None and isinstance(extracted, ExtractedArticle)
     article = replace(extracted, url=item.url, outlet=item.outlet or extracted.outlet)
-    entry = _log_entry(
+    entry = feed_store.log_entry(
         "page",
         item.url,
         "ok",
@@ -388,7 +277,9 @@ def _outcome(
         elapsed_ms=int(result.elapsed_seconds * 1000),
         bytes=len(result.body),
     )
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, feed_store.canonical_or_none(item.url)
+    )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
 
@@ -397,7 +288,9 @@ def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_st
         article = article_from_feed_item(item, outlet=item.outlet)
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, feed_store.canonical_or_none(item.url)
+    )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 
 

@@ -10,15 +10,11 @@ from prefect import flow, get_run_logger, task
 from config.settings import apply_prefect_defaults, resolve_db_path
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
-from flows.common import (
-    RunSummary,
-    coverage_report,
-    dedupe_loaded,
-    fingerprints_of,
-    finish_run,
-    refresh_search,
-    warehouse_run,
-)
+from flows.coverage_artifacts import coverage_report
+from flows.dedupe_step import dedupe_loaded
+from flows.fingerprints_ahead import fingerprints_of
+from flows.run_record import RunSummary, finish_run, warehouse_run
+from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
 from textanalysis.fingerprints import Analysis
