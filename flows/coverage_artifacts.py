@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -11,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from reporting import markdown as markdown_report
 from warehouse import reports
 from warehouse.db import connection
+from warehouse.location import WarehouseLocation
 
 TOTALS_KEYS = ("articles", "distinct_articles", "stories", "outlets")
 
@@ -43,7 +42,7 @@ def publish_coverage(con: duckdb.DuckDBPyConnection, artifact_key: str) -> dict[
 
 
 @task(name="report")
-def coverage_report(db_path: Path, artifact_key: str) -> dict[str, int]:
+def coverage_report(warehouse: WarehouseLocation, artifact_key: str) -> dict[str, int]:
     """The run's closing report, published as Prefect artifacts."""
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         return publish_coverage(con, artifact_key)

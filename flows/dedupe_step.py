@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -15,6 +14,7 @@ from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
 from warehouse.dedupe import CHUNK, dedupe_articles
+from warehouse.location import WarehouseLocation
 
 DEDUPE_EVERY = 10 * CHUNK
 """A flow loading more than this many new or changed articles dedupes them every this
@@ -37,11 +37,11 @@ class Deduped:
 
 
 @task(name="dedupe", cache_policy=NO_CACHE)
-def dedupe(db_path: Path, ready: Mapping[bytes, Analysis] | None = None) -> Deduped:
+def dedupe(warehouse: WarehouseLocation, ready: Mapping[bytes, Analysis] | None = None) -> Deduped:
     """Link copies and group stories for every article loaded or changed since the last
     dedupe (this run's, and any a killed run left behind). ``ready``: fingerprints from
     ``fingerprints_of`` (pass it in ``quote``: Prefect need not walk it)."""
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         article_ids = loader.pending_dedupe(con)
         result = dedupe_articles(con, article_ids, Settings(), ready)  # also watchlists
     get_run_logger().info(
@@ -55,8 +55,8 @@ def dedupe(db_path: Path, ready: Mapping[bytes, Analysis] | None = None) -> Dedu
     return Deduped(len(result.links), frozenset(result.stories_touched))
 
 
-def dedupe_loaded(db_path: Path, ready: dict[bytes, Analysis]) -> Deduped:
+def dedupe_loaded(warehouse: WarehouseLocation, ready: dict[bytes, Analysis]) -> Deduped:
     """``dedupe`` with the fingerprints gathered since the last one, then forget them."""
-    deduped = dedupe(db_path, quote(ready))
+    deduped = dedupe(warehouse, quote(ready))
     ready.clear()
     return deduped

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import httpx
 from prefect import flow, get_run_logger, task, unmapped
@@ -49,6 +48,7 @@ from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
 from warehouse.db import connection
+from warehouse.location import WarehouseLocation, locate
 
 apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
@@ -129,9 +129,11 @@ def fetch_feed(
 
 
 @task(name="record-feed", cache_policy=NO_CACHE)
-def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSettings) -> FeedOutcome:
+def record_feed(
+    warehouse: WarehouseLocation, run_id: str, poll: FeedPoll, settings: FetchSettings
+) -> FeedOutcome:
     """Parse the feed (unless unchanged) and store its health and items."""
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         recorded = feed_store.record_poll(
             con,
             run_id,
@@ -305,9 +307,9 @@ def page_batch(
 
 @task(name="load", cache_policy=NO_CACHE)
 def load_batch(
-    db_path: Path, run_id: str, batch: PageBatch, settings: FetchSettings
+    warehouse: WarehouseLocation, run_id: str, batch: PageBatch, settings: FetchSettings
 ) -> loader.LoadResult:
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         result = feed_store.record_item_outcomes(
             con,
             run_id,
@@ -340,7 +342,7 @@ class PagesIngested:
 
 
 def _ingest_pages(
-    db_path: Path,
+    warehouse: WarehouseLocation,
     run_id: str,
     pending: list[feed_store.PendingItem],
     policy: FetchPolicy,
@@ -380,7 +382,7 @@ def _ingest_pages(
                 extracted = future.result() if future is not None else ExtractedPages([], {})
                 batch = page_batch(fetched, extracted.results)
                 page_errors += sum(o.reason is not None for o in batch.outcomes)
-                result = load_batch(db_path, run_id, batch, settings)
+                result = load_batch(warehouse, run_id, batch, settings)
                 loaded.added += result.added
                 loaded.updated += result.updated
                 loaded.unchanged += result.unchanged
@@ -390,9 +392,9 @@ def _ingest_pages(
                 # (With nothing left to fetch, the dedupe waits until the workers are gone.)
                 more = todo or fetching or extracting
                 if more and max(since_dedupe, len(ready)) >= DEDUPE_EVERY:
-                    deduped += dedupe_loaded(db_path, ready)
+                    deduped += dedupe_loaded(warehouse, ready)
                     since_dedupe = 0
-    deduped += dedupe_loaded(db_path, ready)  # the rest, and whatever a killed run left
+    deduped += dedupe_loaded(warehouse, ready)  # the rest, and whatever a killed run left
     return PagesIngested(loaded, page_errors, deduped)
 
 
@@ -414,23 +416,23 @@ def ingest_feeds(
     feed_list = load_feed_list(feeds_path)
     settings = FetchSettings.from_env()
     policy = fetch_policy(feed_list, settings)
-    db_path = resolve_db_path(db)
-    with warehouse_run(db_path, "ingest_feeds", str(feeds_path)) as run_id:
-        with connection(db_path) as con:
+    warehouse = locate(resolve_db_path(db))  # resolved once, passed on
+    with warehouse_run(warehouse, "ingest_feeds", str(feeds_path)) as run_id:
+        with connection(warehouse) as con:
             states = feed_store.sync_feeds(con, feed_list.feeds)
         now = datetime.now(UTC)
         due = [s for s in states if force or s.due(now)]
         logger.info("%d feed(s) configured, %d due", len(states), len(due))
         polls = fetch_feed.map(due, policy=unmapped(policy), settings=unmapped(settings))
-        feed_outcomes = [record_feed(db_path, run_id, poll, settings) for poll in polls.result()]
+        feed_outcomes = [record_feed(warehouse, run_id, poll, settings) for poll in polls.result()]
 
-        with connection(db_path) as con:
+        with connection(warehouse) as con:
             feed_store.mark_already_loaded(con)
             pending = feed_store.items_to_fetch(con, datetime.now(UTC))
         logger.info("%d page(s) to fetch", len(pending))
-        pages = _ingest_pages(db_path, run_id, pending, policy, settings)
-        refresh_search(db_path)
-        totals = coverage_report(db_path, "presswatch-feed-coverage")
+        pages = _ingest_pages(warehouse, run_id, pending, policy, settings)
+        refresh_search(warehouse)
+        totals = coverage_report(warehouse, "presswatch-feed-coverage")
         counts = loader.RunCounts(
             items_seen=sum(o.new_items for o in feed_outcomes),
             articles_added=len(pages.loaded.added),
@@ -440,5 +442,5 @@ def ingest_feeds(
             duplicates_linked=pages.deduped.links,
             stories_touched=len(pages.deduped.stories),
         )
-        finish_run(db_path, run_id, counts)
+        finish_run(warehouse, run_id, counts)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from prefect import get_run_logger
 from prefect.runtime import flow_run
@@ -13,6 +12,7 @@ from prefect.runtime import flow_run
 from flows.lake_upkeep import maintain_lake
 from warehouse import ducklake, loader
 from warehouse.db import connection, held_open
+from warehouse.location import WarehouseLocation
 from warehouse.locking import writer_lock
 from warehouse.readers_copy import refresh_snapshot
 
@@ -33,7 +33,7 @@ class RunSummary:
 
 
 @contextmanager
-def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
+def warehouse_run(warehouse: WarehouseLocation, flow_name: str, target: str) -> Iterator[str]:
     """Hold the writer lock (and a DuckDB file open, see ``warehouse.db.held_open``) for the
     whole run and record it in ``ingestion_runs``.
 
@@ -43,13 +43,13 @@ def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
     Yields the run id. A run that raises is recorded as failed (and the error re-raised);
     a successful run must end with ``finish_run``.
     """
-    with writer_lock(db_path, log=get_run_logger().info), held_open(db_path):
-        with connection(db_path) as con:
+    with writer_lock(warehouse, log=get_run_logger().info), held_open(warehouse):
+        with connection(warehouse) as con:
             run_id = loader.start_run(con, flow_name, target, str(flow_run.get_id() or ""))
         try:
             yield run_id
         except BaseException as exc:
-            with connection(db_path) as con:
+            with connection(warehouse) as con:
                 loader.finish_run(
                     con, run_id, loader.RunCounts(), status="failed", message=str(exc)[:2000]
                 )
@@ -57,12 +57,12 @@ def warehouse_run(db_path: Path, flow_name: str, target: str) -> Iterator[str]:
 
 
 def finish_run(
-    db_path: Path, run_id: str, counts: loader.RunCounts, message: str | None = None
+    warehouse: WarehouseLocation, run_id: str, counts: loader.RunCounts, message: str | None = None
 ) -> None:
     """Record the run's counts and refresh the readers' snapshot; on a DuckLake, maintain
     it when the policy says so (``ducklake.maintenance_due``), still holding the lease."""
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         loader.finish_run(con, run_id, counts, message=message)
-        refresh_snapshot(con, db_path)
+        refresh_snapshot(con, warehouse)
         if ducklake.is_lake(con) and ducklake.maintenance_due(con):
             maintain_lake(con)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 from prefect import get_run_logger, task
 
 from warehouse import search
 from warehouse.db import connection
+from warehouse.location import WarehouseLocation
 
 
 @task(name="search-index")
-def refresh_search(db_path: Path) -> None:
+def refresh_search(warehouse: WarehouseLocation) -> None:
     """The full-text index is static: rebuild it when the policy says so (once per run,
     after the run's last dedupe)."""
     logger = get_run_logger()
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         try:
             seconds = search.refresh_index(con)
         except (search.SearchError, duckdb.Error) as exc:
