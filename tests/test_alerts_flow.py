@@ -12,6 +12,7 @@ from alert_data import OUTLETS, fresh, load_run, watch, wire_copy
 from alerts import engine
 from testsupport.mailserver import MailServer, free_port
 from warehouse import alerts as state
+from warehouse.location import locate
 
 
 def smtp_env(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
@@ -58,7 +59,7 @@ def test_alert_step_never_fails_the_run(
 ) -> None:
     from prefect import flow
 
-    from flows.send_digests import alert_step
+    from flows.alert_step import send_alerts
 
     con = fresh(db_path)
     watch(con)
@@ -68,7 +69,7 @@ def test_alert_step_never_fails_the_run(
 
     @flow
     def ingestion_end(path: Path) -> list[str]:
-        return [alert_step(path)]
+        return [send_alerts(locate(path))]
 
     smtp_env(monkeypatch, free_port())  # nobody listens there
     assert "1 to retry" in ingestion_end(db_path)[0]
@@ -107,3 +108,36 @@ def test_smtp_login_with_the_password_from_a_prefect_secret_block(
     rows = state.delivery_log(con)
     assert rows[0]["kind"] == "test" and rows[0]["last_error"].startswith("smtp_auth_failed")
     assert all("wrong" not in (r["last_error"] or "") for r in rows)
+
+
+def test_wire_story_through_three_seed_runs_alerts_once(
+    prefect_server: None, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real ingestion flow: its alert step runs after dedupe, once per run."""
+    from alert_data import WIRE, WIRE_TITLE
+
+    from flows.ingest_seeds import ingest_seeds
+
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(con, "desk", "acme", emails=["desk@example.org"])
+    con.close()
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    manifest = ["file,outlet,url,published_at,language"]
+    with MailServer() as mail:
+        smtp_env(monkeypatch, mail.port)
+        for batch in (OUTLETS[:4], OUTLETS[4:8], OUTLETS[8:]):
+            for outlet in batch:
+                slug = outlet.lower().replace(" ", "-")
+                (folder / f"{slug}.txt").write_text(f"{WIRE_TITLE}\n\n{WIRE}\n", encoding="utf-8")
+                manifest.append(f"{slug}.txt,{outlet},https://{slug}.example/acme,,en")
+            (folder / "manifest.csv").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+            summary = ingest_seeds(path=str(folder), db=str(db_path))
+            assert summary.articles_added == 4
+    (message,) = mail.messages
+    assert message["To"] == "desk@example.org"
+    con = fresh(db_path)
+    assert con.execute("SELECT count(*) FROM story_members").fetchone()[0] == 12
+    (row,) = state.delivery_log(con)
+    assert row["kind"] == "instant" and row["status"] == "sent"
