@@ -81,3 +81,36 @@ def test_email_shape(address: str, ok: bool) -> None:
 def test_unknown_time_zone() -> None:
     with pytest.raises(rules.RuleError, match="unknown time zone"):
         rules.zone("Europe/Atlantis")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("PRESSWATCH_SMTP_SECURITY", "ssl", "one of none, starttls, tls"),
+        ("PRESSWATCH_SMTP_PORT", "smtp", "a port number"),
+        ("PRESSWATCH_SMTP_PORT", "70000", "a port number"),
+        ("PRESSWATCH_SMTP_TIMEOUT", "-1", "a number of seconds"),
+        ("PRESSWATCH_ALERT_RETRY_BASE", "soon", "a number of seconds"),
+        ("PRESSWATCH_WEBHOOK_TIMEOUT", "nan", "a number of seconds"),
+    ],
+)
+def test_alert_settings_name_the_variable_and_the_accepted_values(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, accepted: str
+) -> None:
+    from alerts.engine import Channels
+    from config.settings import SettingsError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name} must be {accepted}"):
+        Channels.from_env()
+
+
+def test_smtp_defaults_follow_the_security(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings import SmtpSettings
+
+    monkeypatch.delenv("PRESSWATCH_SMTP_PORT", raising=False)
+    monkeypatch.setenv("PRESSWATCH_SMTP_PASSWORD", "never-shown")
+    for security, port in (("none", 25), ("starttls", 587), ("tls", 465)):
+        monkeypatch.setenv("PRESSWATCH_SMTP_SECURITY", security)
+        settings = SmtpSettings.from_env()
+        assert settings.port == port and "never-shown" not in repr(settings)
