@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
@@ -22,6 +23,7 @@ PALETTE = [
 ]  # fmt: skip
 MAX_DAILY_BARS = 120
 COPY_TAG = ' <span class="tag copy">copy</span>'
+ALERTED_TAG = ' <span class="tag alerted" title="an alert was sent about this story">alerted</span>'
 NO_MATCHES = '<li class="empty">No matches in this period.</li>'
 
 CSS = """
@@ -83,6 +85,7 @@ details li { margin: 2px 0; }
 .tag { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 999px;
        background: #eef2ff; color: #3730a3; margin-right: 4px; }
 .tag.copy { background: #fef3c7; color: #92400e; }
+.tag.alerted { background: #dcfce7; color: #166534; }
 .snippet { color: #334155; font-size: 13px; margin: 2px 0 0; }
 .matches li { margin-bottom: 10px; list-style: none; }
 .matches ul { padding: 0; margin: 0; }
@@ -413,7 +416,7 @@ def _filters_text(filters: dict[str, Any]) -> str:
     return "Filtered: " + ", ".join(parts) if parts else "All articles"
 
 
-def _stories_table(report: dict[str, Any]) -> str:
+def _stories_table(report: dict[str, Any], alerted: Collection[str] = frozenset()) -> str:
     stories = report["stories"]
     if not stories:
         return '<p class="empty">No stories.</p>'
@@ -457,7 +460,8 @@ def _stories_table(report: dict[str, Any]) -> str:
             detail = f"<details><summary>{label}</summary><ul>{''.join(items)}</ul></details>"
         body.append(
             "<tr>"
-            f'<td><div class="story-label">{_t(s["label"], 120)}</div>'
+            f'<td><div class="story-label">{_t(s["label"], 120)}'
+            f"{ALERTED_TAG if s['story_id'] in alerted else ''}</div>"
             f'<div class="sub">{_t(s.get("outlet_names"), 140)}</div>{detail}</td>'
             f"<td>{_when(s['first_seen'])}</td><td>{_day(s['first_published'])}</td>"
             f'<td class="n">{_n(s["articles"])}</td><td class="n">{_n(s["distinct_articles"])}</td>'
@@ -536,7 +540,10 @@ def _watch_section(report: dict[str, Any]) -> str:
     )
 
 
-def render(report: dict[str, Any], title: str = "Coverage report") -> str:
+def render(
+    report: dict[str, Any], title: str = "Coverage report", alerted: Collection[str] = frozenset()
+) -> str:
+    """The report as one HTML page; stories in ``alerted`` (ids) carry an "alerted" tag."""
     totals = report["totals"]
     generated = report.get("generated_at")
     period = (
@@ -591,7 +598,7 @@ republished versions of an original.</figcaption></figure></section>
 <figure>{outlet_share_chart(report["outlets"])}<figcaption>Share of all articles in the
 period.</figcaption></figure></section>
 </div>
-<section class="card"><h2>Stories and their copies</h2>{_stories_table(report)}</section>
+<section class="card"><h2>Stories and their copies</h2>{_stories_table(report, alerted)}</section>
 {_watch_section(report)}
 <section class="card"><h2>Outlets</h2>{_outlets_table(report["outlets"])}</section>
 <footer>presswatch coverage report · schema version {report.get("schema_version", "")} ·

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from alert_data import OUTLETS, fresh, load_run, watch, wire_copy
+from alert_data import OUTLETS, WIRE_TITLE, fresh, load_run, watch, wire_copy
 
 from presswatch.cli import main
 from testsupport.localserver import LocalServer
@@ -132,3 +133,28 @@ def test_log_shows_instant_alerts_after_a_load(
     (row,) = json.loads(out)
     assert row["kind"] == "instant" and row["status"] == "retrying"
     assert row["last_error"].startswith("smtp_not_configured")
+
+
+def test_the_html_report_marks_stories_that_alerted(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alert_data import OTHER, channels
+
+    from alerts import engine
+    from extractors.models import ExtractedArticle
+
+    db = ["--db", str(warehouse)]
+    added = run(capsys, "alerts", "add", "d", "--watch", "acme", "--email", "a@example.org", *db)
+    assert added[0] == 0
+    con = fresh(warehouse)
+    other = ExtractedArticle(*OTHER[1], method="test", outlet="Outlet Q")
+    load_run(con, [("a/acme", wire_copy(OUTLETS[0])), ("q/other", other)])
+    with MailServer() as mail:
+        assert engine.after_ingest(con, channels(mail.port)).sent == 1
+    con.close()
+    page = tmp_path / "report.html"
+    code, _, err = run(capsys, "report", "coverage", "--format", "html", "--out", str(page), *db)
+    assert code == 0, err
+    rows = re.findall(r'<div class="story-label">(.*?)</div>', page.read_text(encoding="utf-8"))
+    marked = {label.split(" <span")[0]: 'class="tag alerted"' in label for label in rows}
+    assert marked == {WIRE_TITLE: True, OTHER[1][0]: False}

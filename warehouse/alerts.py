@@ -608,8 +608,17 @@ def _series(rows: Sequence[tuple[int, int]], windows: int) -> list[int]:
 
 def alerted_story_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Stories (current ids) any of whose articles was covered by a sent instant or spike
-    alert: what the HTML report marks."""
-    rows = con.execute(
+    alert: what the HTML report marks. Empty on a readers' copy taken before the warehouse
+    had alert tables."""
+    try:
+        rows = _alerted_rows(con)
+    except duckdb.CatalogException:
+        return set()
+    return {r[0] for r in rows}
+
+
+def _alerted_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return con.execute(
         """SELECT DISTINCT sm.story_id
            FROM alerts al
            JOIN alert_articles aa ON aa.alert_id = al.alert_id
@@ -618,4 +627,3 @@ def alerted_story_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
                SELECT 1 FROM alert_deliveries d
                WHERE d.alert_id = al.alert_id AND d.status = 'sent')"""
     ).fetchall()
-    return {r[0] for r in rows}

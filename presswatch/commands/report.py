@@ -19,6 +19,7 @@ from presswatch.printing import file_console, note_source, output_file, write_te
 from reporting import html as html_report
 from reporting import output
 from reporting.terminal import coverage_table
+from warehouse import alerts as alert_state
 from warehouse import reports
 from warehouse.readers_copy import migrate_for_readers, reading
 
@@ -126,7 +127,7 @@ def _build(
         if format_name != "html":
             return report, None
         step("rendering HTML")
-        return report, html_report.render(report)
+        return report, html_report.render(report, alerted=alert_state.alerted_story_ids(con))
 
 
 def register(commands: Any) -> None:
