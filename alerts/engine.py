@@ -9,7 +9,6 @@ and its one duplicate window).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,13 @@ import httpx
 
 from alerts import compose, rules
 from alerts.deliver import DeliveryError, post_webhook, send_email
-from config.settings import ALLOWED_HOSTS_ENV, AlertSettings, SmtpSettings
+from config.settings import (
+    ALLOWED_HOSTS_ENV,
+    AlertSettings,
+    SettingsError,
+    SmtpSettings,
+    allowed_hosts_from_env,
+)
 from sources.urls import AllowList, FetchError, check_url_allowed, parse_allowed_hosts
 from warehouse import alerts as state
 from warehouse.alerts import Delivery, Subscription
@@ -38,7 +43,10 @@ def now_utc() -> datetime:
 def allow_list() -> AllowList:
     """Hosts a webhook may reach despite a private address: ``PRESSWATCH_ALLOWED_HOSTS``,
     the same operator allow-list feeds use."""
-    return parse_allowed_hosts(os.environ.get(ALLOWED_HOSTS_ENV, ""))
+    try:
+        return parse_allowed_hosts(allowed_hosts_from_env())
+    except ValueError as exc:
+        raise SettingsError(f"{ALLOWED_HOSTS_ENV}: {exc}") from None
 
 
 @dataclass(frozen=True)
