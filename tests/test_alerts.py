@@ -292,3 +292,16 @@ def test_a_subscription_added_again_under_its_old_name_starts_afresh(db_path: Pa
     engine.new_subscription(con, "desk", "acme", emails=["a@example.org"])
     load_run(con, [("b/acme", wire_copy(OUTLETS[1]))])  # a copy: joins the alerted story
     assert len(engine.after_ingest(con, channels(None)).decided) == 1
+
+
+def test_alerted_is_decided_on_articles_so_a_renamed_story_stays_quiet(db_path: Path) -> None:
+    """A merge or a rebuild gives a story another id; its alerted articles keep it quiet."""
+    con = fresh(db_path)
+    watch(con)
+    engine.new_subscription(con, "desk", "acme", emails=["a@example.org"])
+    load_run(con, [("a/acme", wire_copy(OUTLETS[0]))])
+    assert len(engine.after_ingest(con, channels(None)).decided) == 1
+    con.execute("UPDATE story_members SET story_id = 's-merged'")
+    con.execute("UPDATE stories SET story_id = 's-merged'")
+    load_run(con, [("b/acme", wire_copy(OUTLETS[1]))])
+    assert engine.after_ingest(con, channels(None)).decided == []
