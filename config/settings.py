@@ -330,3 +330,28 @@ def apply_prefect_defaults() -> None:
     prefect_context = sys.modules.get("prefect.context")
     if prefect_context is not None:
         prefect_context.refresh_global_settings_context()
+
+
+SITEMAP_MAX_AGE_ENV = "PRESSWATCH_SITEMAP_MAX_AGE_DAYS"
+
+
+@dataclass(frozen=True)
+class SitemapSettings:
+    """Bounds on reading a news sitemap or sitemap index as a source.
+
+    Google News sitemaps list the last two days; entries older than ``max_age_days``
+    (``PRESSWATCH_SITEMAP_MAX_AGE_DAYS``) are not announced, and child sitemaps whose index
+    ``lastmod`` is older are not fetched. Depth, file count and total size bound what one
+    poll of an index can cost, whatever the index lists.
+    """
+
+    max_age_days: int = 2
+    max_depth: int = 2  # an index of indexes of sitemaps, no deeper
+    max_files: int = 20  # child sitemaps fetched per poll
+    max_total_bytes: int = 50_000_000  # all files of one poll, after decompression
+    max_entries: int = 50_000  # per poll (sitemaps.org caps one sitemap at 50,000 URLs)
+
+    @classmethod
+    def from_env(cls) -> SitemapSettings:
+        defaults = cls()
+        return cls(max_age_days=_env_positive_int(SITEMAP_MAX_AGE_ENV, defaults.max_age_days))

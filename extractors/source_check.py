@@ -19,6 +19,7 @@ from sources.sitemaps import (
     NEWS_SITEMAP,
     SITEMAP_INDEX,
     SitemapError,
+    looks_like_sitemap,
     parse_sitemap,
     parse_w3c_datetime,
 )
@@ -32,7 +33,7 @@ def inspect_document(result: FetchResult) -> Inspection:
     content_type = result.headers.get("content-type")
     if body.startswith(b"{"):
         return _json_feed(body)
-    if body[:2] == b"\x1f\x8b" or _looks_like_sitemap(body):
+    if looks_like_sitemap(body):
         return _sitemap(result)
     if _looks_like_html(body, content_type):
         raise NotASource("not_a_feed", f"an HTML page ({content_type or 'no Content-Type'})")
@@ -62,11 +63,6 @@ def _looks_like_html(body: bytes, content_type: str | None) -> bool:
     return start.startswith((b"<!doctype html", b"<html")) or (
         declared_html and not start.startswith(b"<?xml")
     )
-
-
-def _looks_like_sitemap(body: bytes) -> bool:
-    head = body[:2048]
-    return b"<urlset" in head or b"<sitemapindex" in head
 
 
 def _sitemap(result: FetchResult) -> Inspection:

@@ -25,15 +25,18 @@ from prefect.runtime import task_run
 
 from config.settings import (
     FetchSettings,
+    SitemapSettings,
     TaskRunnerSettings,
     allowed_hosts_from_env,
     apply_prefect_defaults,
     resolve_db_path,
     resolve_feeds_path,
 )
+from extractors.feed import ParsedFeed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
+from extractors.sitemap_items import parsed_feed_from_sitemap
 from flows.coverage_artifacts import coverage_report
 from flows.dedupe_step import DEDUPE_EVERY, Deduped, dedupe_loaded
 from flows.fingerprints_ahead import fingerprints_of
@@ -43,6 +46,8 @@ from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
 from sources.politeness import HostThrottle
+from sources.sitemap_source import read_sitemap_source
+from sources.sitemaps import SitemapError, looks_like_sitemap
 from sources.urls import parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
@@ -72,6 +77,7 @@ class FeedPoll:
     state: feed_store.FeedState
     result: FetchResult | None = None
     error: FetchError | None = None
+    parsed: ParsedFeed | None = None  # set for a news-sitemap source, read in the fetch task
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,26 @@ def fetch_feed(
         if error.retryable and short_pause and task_run.run_count <= FEED_RETRIES:
             raise
         return FeedPoll(state, error=error)
-    return FeedPoll(state, result=result)
+    return _as_sitemap_source(FeedPoll(state, result=result), policy, throttle)
+
+
+# Source-type dispatch: a source whose response is a news sitemap or sitemap index is read
+# as one (its children fetched within bounds) and its entries become the feed's items.
+def _as_sitemap_source(poll: FeedPoll, policy: FetchPolicy, throttle: HostThrottle) -> FeedPoll:
+    result = poll.result
+    if result is None or result.not_modified or not looks_like_sitemap(result.body):
+        return poll
+    try:
+        read = read_sitemap_source(
+            result,
+            policy=policy,
+            settings=SitemapSettings.from_env(),
+            now=datetime.now(UTC),
+            slot=throttle.slot,
+        )
+    except SitemapError as unusable:
+        return FeedPoll(poll.state, error=FetchError(unusable.reason, detail=unusable.detail))
+    return replace(poll, parsed=parsed_feed_from_sitemap(read))
 
 
 @task(name="record-feed", cache_policy=NO_CACHE)
@@ -141,6 +166,7 @@ def record_feed(
             poll.result,
             poll.error,
             feed_store.Backoff(settings.retry_base_seconds, settings.retry_max_seconds),
+            parsed=poll.parsed,
         )
     logger = get_run_logger()
     for level, message in recorded.notes:

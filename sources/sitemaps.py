@@ -83,6 +83,17 @@ def parse_sitemap(body: bytes, base_url: str, *, max_bytes: int = 50_000_000) ->
     raise SitemapError("not_a_sitemap", f"root element is <{root_name}>")
 
 
+def looks_like_sitemap(body: bytes) -> bool:
+    """Whether ``body`` (gzipped or not) starts like a sitemap or sitemap index."""
+    if body[:2] == _GZIP_MAGIC:
+        try:
+            body = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(body, 4096)
+        except zlib.error:
+            return False
+    head = body[:4096]
+    return b"<urlset" in head or b"<sitemapindex" in head
+
+
 def parse_w3c_datetime(value: str | None) -> datetime | None:
     """A sitemap date (W3C datetime: ``2026-12-01``, ``2026-12-01T08:30:00+01:00``) in UTC."""
     if not value or not value.strip():

@@ -481,9 +481,14 @@ def record_poll(
     result: FetchResult | None,
     error: FetchError | None,
     backoff: Backoff,
+    *,
+    parsed: ParsedFeed | None = None,
 ) -> PollRecord:
     """Record one poll of a feed: its fetch log, its health and (unless the feed is
-    unchanged) its parsed items. A failed fetch or an unusable feed backs off."""
+    unchanged) its parsed items. A failed fetch or an unusable feed backs off.
+
+    ``parsed`` is given for a news-sitemap source (read with its children by the flow);
+    it is recorded even when the root file is unchanged, since its children may not be."""
     if error is not None:
         return _record_fetch_failure(con, run_id, state, error, backoff)
     assert result is not None
@@ -493,7 +498,7 @@ def record_poll(
         "elapsed_ms": int(result.elapsed_seconds * 1000),
         "bytes": len(result.body),
     }
-    if result.not_modified or body_hash == state.body_hash:
+    if result.not_modified or (body_hash == state.body_hash and parsed is None):
         outcome = "not_modified" if result.not_modified else "unchanged"
         log_fetches(con, run_id, [log_entry("feed", state.url, outcome, **entry)])
         record_poll_success(
@@ -508,7 +513,7 @@ def record_poll(
         note = f"feed {state.name}: {outcome.replace('_', ' ')}"
         return PollRecord(0, False, [(logging.INFO, note)])
     try:
-        parsed = parse_feed(
+        parsed = parsed or parse_feed(
             result.body,
             content_type=result.headers.get("content-type"),
             content_location=result.headers.get("content-location"),

@@ -20,7 +20,6 @@ from sources.feedlist import FeedList, FeedSource
 from sources.politeness import HostThrottle
 
 FOUND_COLUMNS = ["kind", "url", "items", "newest_item_at", "found_by", "title"]
-FEED_KINDS = frozenset({"rss", "atom", "json-feed"})
 
 
 def cmd_discover(args: argparse.Namespace, console: Console) -> int:
@@ -73,9 +72,6 @@ def _add(
     path = _path(args)
     verdicts: list[str] = []
     for found in result.found:
-        if found.kind not in FEED_KINDS:
-            say(console, f"not added {found.url}: news sitemaps are listed, not yet polled")
-            continue
         source = FeedSource(
             name=_unique_name(feed_list, found, result.site_name),
             url=found.url,
@@ -93,7 +89,7 @@ def _add(
 
 
 def _unique_name(feed_list: FeedList, found: FoundSource, site_name: str) -> str:
-    """The site's name; a second feed of the site gets its title or path in brackets."""
+    """The site's name; a second source of the site gets its title or path in brackets."""
     listed = {f.url: f.name for f in feed_list.feeds}
     if found.url in listed:
         return listed[found.url]
@@ -148,6 +144,7 @@ def register(commands: Any) -> None:
     discover_parser.add_argument(
         "--add",
         action="store_true",
-        help="add the feeds found to the feed list, with the site's name as outlet",
+        help="add the feeds and news sitemaps found to the feed list, with the site's name "
+        "as outlet",
     )
     discover_parser.set_defaults(handler=cmd_discover)
