@@ -131,6 +131,7 @@ class StorySettings:
 
 
 ALLOWED_HOSTS_ENV = "PRESSWATCH_ALLOWED_HOSTS"
+USER_AGENT_ENV = "PRESSWATCH_USER_AGENT"
 FEEDS_FILE_ENV = "PRESSWATCH_FEEDS"
 DEFAULT_FEEDS_FILE = Path("feeds.toml")
 
@@ -165,7 +166,8 @@ class FetchSettings:
     Environment overrides (for slow intranets and for tests): ``PRESSWATCH_HTTP_TIMEOUT``
     (total seconds per request), ``PRESSWATCH_HOST_DELAY`` (seconds between requests to one
     host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page),
-    ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task).
+    ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task),
+    ``PRESSWATCH_USER_AGENT`` (the User-Agent sent, and the name robots.txt rules are read for).
     """
 
     connect_timeout: float = 10.0
@@ -187,6 +189,11 @@ class FetchSettings:
     max_page_attempts: int = 6
     # Pages fetched and extracted per Prefect task (bounds per-task overhead and memory).
     page_batch_size: int = 25
+    # The User-Agent sent and matched against robots.txt groups (None: presswatch's own).
+    user_agent: str | None = None
+    # Article pages obey robots.txt, fetched per site and kept this long.
+    obey_robots: bool = True
+    robots_max_age_seconds: float = 24 * 3600.0
 
     @classmethod
     def from_env(cls) -> FetchSettings:
@@ -206,6 +213,7 @@ class FetchSettings:
             page_batch_size=_env_positive_int(
                 "PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size
             ),
+            user_agent=os.environ.get(USER_AGENT_ENV, "").strip() or None,
         )
 
 

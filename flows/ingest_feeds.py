@@ -46,6 +46,7 @@ from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
 from sources.politeness import HostThrottle
+from sources.robots import RobotsCache
 from sources.sitemap_source import read_sitemap_source
 from sources.sitemaps import SitemapError, looks_like_sitemap
 from sources.urls import parse_allowed_hosts
@@ -100,6 +101,7 @@ def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
         total_timeout=settings.total_timeout,
         max_bytes=settings.max_bytes,
         max_redirects=settings.max_redirects,
+        **({"user_agent": settings.user_agent} if settings.user_agent else {}),
         allow=parse_allowed_hosts([*feed_list.allowed_hosts, *allowed_hosts_from_env()]),
     )
 
@@ -108,6 +110,17 @@ def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
 def _throttle(per_host: int, delay: float, global_limit: int) -> HostThrottle:
     """One throttle per process, so concurrent tasks share the politeness limits."""
     return HostThrottle(per_host=per_host, min_delay=delay, global_limit=global_limit)
+
+
+@lru_cache(maxsize=8)
+def _robots(policy: FetchPolicy, throttle: HostThrottle, max_age_seconds: float) -> RobotsCache:
+    """One robots.txt cache per process (and policy), kept across batches and runs."""
+
+    def get(url: str) -> FetchResult:
+        with throttle.slot(url):
+            return fetch(url, policy=policy)
+
+    return RobotsCache(get, max_age_seconds=max_age_seconds)
 
 
 # --- feeds -------------------------------------------------------------------------------
@@ -213,11 +226,18 @@ class ExtractedPages:
 
 
 def _fetch_one(
-    item: feed_store.PendingItem, policy: FetchPolicy, throttle: HostThrottle, client: httpx.Client
+    item: feed_store.PendingItem,
+    policy: FetchPolicy,
+    throttle: HostThrottle,
+    client: httpx.Client,
+    robots: RobotsCache | None,
 ) -> FetchedPage:
     if not item.url:
         return FetchedPage(item)
     started = time.monotonic()
+    refusal = robots.refusal(item.url, policy.user_agent) if robots is not None else None
+    if refusal is not None:  # recorded with the reason, never fetched
+        return FetchedPage(item, error=FetchError("disallowed_by_robots", detail=refusal))
     try:
         with throttle.slot(item.url):
             result = fetch(item.url, policy=policy, client=client)
@@ -243,7 +263,12 @@ def fetch_pages(
         httpx.Client() as client,
         ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
     ):
-        return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client), items))
+        robots = (
+            _robots(policy, throttle, settings.robots_max_age_seconds)
+            if settings.obey_robots
+            else None
+        )
+        return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client, robots), items))
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
@@ -286,7 +311,7 @@ def _outcome(
         entry = feed_store.log_entry(
             "page",
             item.url,
-            "refused" if failure.reason.startswith("blocked") else "error",
+            "refused" if failure.reason.startswith(("blocked", "disallowed")) else "error",
             status=getattr(failure, "status", None),
             reason=failure.reason,
             detail=failure.detail,

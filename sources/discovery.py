@@ -29,7 +29,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
-from sources.robots import RobotsRules, parse_robots, robots_url, rules_for_failure
+from sources.robots import REFUSED_BY_OUR_RULES, RobotsCache, RobotsRules
 from sources.urls import DEFAULT_PORTS, canonical_url
 
 FEED, SITEMAP = "feed", "sitemap"  # what a candidate claims to be
@@ -61,8 +61,6 @@ FROM_LINK, FROM_ROBOTS, FROM_COMMON_PATH, FROM_WELL_KNOWN = (
     "well-known path",
 )
 MAX_LINK_CANDIDATES = 20
-# Fetch errors that say the site itself may not or cannot be contacted, not that it failed.
-REFUSED_BY_OUR_RULES = frozenset({"blocked_address", "blocked_scheme", "invalid_url", "dns_error"})
 GENERIC_PAGE_TITLES = frozenset({"home", "homepage", "home page", "front page", "start", "news"})
 
 
@@ -135,31 +133,23 @@ class Discovery:
 
 @dataclass
 class _Walk:
-    """One discovery run: the fetch settings, robots rules per origin, fetched URLs."""
+    """One discovery run: the fetch settings, the inspector, robots.txt per origin."""
 
     policy: FetchPolicy
     inspect: Inspector
     client: httpx.Client
     slot: Slot
-    robots: dict[str, RobotsRules] = field(default_factory=dict)
+    robots: RobotsCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.robots = RobotsCache(self.get)
 
     def get(self, url: str) -> FetchResult:
         with self.slot(url):
             return fetch(url, policy=self.policy, client=self.client)
 
     def rules_for(self, url: str) -> RobotsRules:
-        origin = _origin(url)
-        if origin not in self.robots:
-            location = robots_url(url)
-            try:
-                result = self.get(location)
-                rules = parse_robots(
-                    result.body, result.headers.get("content-type"), result.final_url
-                )
-            except FetchError as error:
-                rules = rules_for_failure(error)
-            self.robots[origin] = rules
-        return self.robots[origin]
+        return self.robots.rules_for(url)
 
 
 def normalise_site_url(text: str) -> str:
@@ -307,11 +297,6 @@ def _key(url: str) -> str:
         return canonical_url(url)
     except ValueError:
         return url
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _site_host(url: str) -> str:
