@@ -363,3 +363,23 @@ class SitemapSettings:
     def from_env(cls) -> SitemapSettings:
         defaults = cls()
         return cls(max_age_days=_env_positive_int(SITEMAP_MAX_AGE_ENV, defaults.max_age_days))
+
+
+POLL_FLOOR_ENV = "PRESSWATCH_POLL_FLOOR_MINUTES"
+POLL_CEILING_ENV = "PRESSWATCH_POLL_CEILING_MINUTES"
+
+
+@dataclass(frozen=True)
+class PollingSettings:
+    """Bounds of adaptive polling (``warehouse.polling``) for feeds with an interval:
+    ``PRESSWATCH_POLL_FLOOR_MINUTES`` and ``PRESSWATCH_POLL_CEILING_MINUTES``."""
+
+    floor_minutes: int = 5
+    ceiling_minutes: int = 24 * 60
+
+    @classmethod
+    def from_env(cls) -> PollingSettings:
+        defaults = cls()
+        floor = _env_positive_int(POLL_FLOOR_ENV, defaults.floor_minutes)
+        ceiling = _env_positive_int(POLL_CEILING_ENV, defaults.ceiling_minutes)
+        return cls(floor_minutes=min(floor, ceiling), ceiling_minutes=max(floor, ceiling))

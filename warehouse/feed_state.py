@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from config.settings import PollingSettings
 from extractors.feed import FeedItem, ParsedFeed, parse_feed
 from extractors.models import ExtractionError
 from sources.feedlist import FeedSource
@@ -25,6 +26,7 @@ from sources.http import FetchError, FetchResult
 from sources.urls import canonical_url
 from warehouse import loader
 from warehouse.db import transaction
+from warehouse.polling import IntervalDecision, next_interval
 
 # Item statuses (see migration 003).
 PENDING, EXTRACTED, FEED_CONTENT, FAILED = "pending", "extracted", "feed_content", "failed"
@@ -43,6 +45,7 @@ class FeedState:
     body_hash: str | None
     consecutive_failures: int
     next_poll_at: datetime | None
+    current_interval_minutes: int | None = None  # adaptive polling; starts at the configured
 
     def due(self, now: datetime) -> bool:
         return self.next_poll_at is None or self.next_poll_at <= now
@@ -113,10 +116,17 @@ def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) ->
                        OR feeds.tags IS DISTINCT FROM new.tags
                        OR feeds.poll_interval_minutes IS DISTINCT FROM new.poll_interval_minutes)
                      THEN UPDATE SET name = new.name, outlet_id = new.outlet_id,
-                       tags = new.tags, poll_interval_minutes = new.poll_interval_minutes
+                       tags = new.tags, poll_interval_minutes = new.poll_interval_minutes,
+                       current_interval_minutes = CASE WHEN feeds.poll_interval_minutes
+                         IS DISTINCT FROM new.poll_interval_minutes
+                         THEN new.poll_interval_minutes ELSE feeds.current_interval_minutes END,
+                       interval_reason = CASE WHEN feeds.poll_interval_minutes
+                         IS DISTINCT FROM new.poll_interval_minutes
+                         THEN 'configured' ELSE feeds.interval_reason END
                    WHEN NOT MATCHED THEN INSERT (feed_id, url, name, outlet_id, tags,
-                     poll_interval_minutes) VALUES (new.feed_id, new.url, new.name,
-                     new.outlet_id, new.tags, new.poll_interval_minutes)""",
+                     poll_interval_minutes, current_interval_minutes, interval_reason)
+                     VALUES (new.feed_id, new.url, new.name, new.outlet_id, new.tags,
+                     new.poll_interval_minutes, new.poll_interval_minutes, 'configured')""",
                 [
                     feed_id_for(source.url),
                     source.url,
@@ -128,7 +138,8 @@ def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) ->
             )
     rows = con.execute(
         """SELECT f.feed_id, f.url, f.name, o.name, f.poll_interval_minutes, f.etag,
-                  f.last_modified, f.body_hash, f.consecutive_failures, f.next_poll_at
+                  f.last_modified, f.body_hash, f.consecutive_failures, f.next_poll_at,
+                  f.current_interval_minutes
            FROM feeds f LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
            WHERE f.feed_id IN (SELECT unnest(?))""",
         [[feed_id_for(s.url) for s in sources]],
@@ -154,24 +165,25 @@ def record_poll_success(
     title: str | None = None,
     bozo_reason: str | None = None,
     items: Sequence[tuple[FeedItem, str | None]] = (),
+    polling: PollingSettings | None = None,
 ) -> int:
     """Store the poll's validators and announce ``items`` (item, canonical url) atomically.
 
-    Returns how many items were new to this feed.
+    A feed with a configured interval is next due after its adapted interval
+    (``warehouse.polling``); one without is due every run. Returns how many items were
+    new to this feed.
     """
     now = datetime.now(UTC)
-    next_poll = (
-        now + timedelta(minutes=state.poll_interval_minutes)
-        if state.poll_interval_minutes
-        else None
-    )
     with transaction(con):
         new_items = _announce_items(con, run_id, state.feed_id, items, now)
+        interval = _adapted_interval(state, len(items), new_items, polling)
+        next_poll = now + timedelta(minutes=interval.minutes) if interval else None
         con.execute(
             """UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,
                  title = coalesce(?, title), last_polled_at = ?, last_success_at = ?,
                  last_status = ?, last_error = NULL, bozo_reason = ?,
-                 consecutive_failures = 0, next_poll_at = ?, items_seen = items_seen + ?
+                 consecutive_failures = 0, next_poll_at = ?, items_seen = items_seen + ?,
+                 current_interval_minutes = ?, interval_reason = ?
                WHERE feed_id = ?""",
             [
                 etag,
@@ -184,12 +196,29 @@ def record_poll_success(
                 bozo_reason,
                 next_poll,
                 new_items,
+                interval.minutes if interval else None,
+                interval.reason if interval else None,
                 state.feed_id,
             ],
         )
         source_id = loader.stable_id("feed", state.url)
         loader.resolve_failures(con, source_id, [state.url])
     return new_items
+
+
+def _adapted_interval(
+    state: FeedState, announced: int, new: int, polling: PollingSettings | None
+) -> IntervalDecision | None:
+    if not state.poll_interval_minutes:
+        return None
+    bounds = polling or PollingSettings.from_env()
+    return next_interval(
+        state.current_interval_minutes or state.poll_interval_minutes,
+        announced=announced,
+        new=new,
+        floor_minutes=bounds.floor_minutes,
+        ceiling_minutes=bounds.ceiling_minutes,
+    )
 
 
 _ITEM_COLUMNS = [
@@ -428,7 +457,11 @@ def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, entries: Sequence[d
 def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute(
         """SELECT f.name, f.url, o.name AS outlet, f.last_success_at, f.last_polled_at,
-                  f.last_status, f.consecutive_failures, f.next_poll_at, f.items_seen,
+                  f.last_status, f.consecutive_failures, f.next_poll_at,
+                  f.current_interval_minutes AS poll_interval_minutes,
+                  coalesce(f.interval_reason, CASE WHEN f.poll_interval_minutes IS NULL
+                    THEN 'no interval configured: polled every run' END) AS interval_reason,
+                  f.items_seen,
                   (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.feed_id
                      AND i.status <> 'extracted') AS items_pending,
                   f.bozo_reason, f.last_error
