@@ -383,3 +383,22 @@ class PollingSettings:
         floor = _env_positive_int(POLL_FLOOR_ENV, defaults.floor_minutes)
         ceiling = _env_positive_int(POLL_CEILING_ENV, defaults.ceiling_minutes)
         return cls(floor_minutes=min(floor, ceiling), ceiling_minutes=max(floor, ceiling))
+
+
+REVISIT_DAYS_ENV = "PRESSWATCH_REVISIT_DAYS"
+
+
+@dataclass(frozen=True)
+class RevisionSettings:
+    """Articles first seen within ``revisit_days`` (``PRESSWATCH_REVISIT_DAYS``; 0 turns
+    revisits off) whose feed item changes are fetched again, to store revisions."""
+
+    revisit_days: int = 3
+
+    @classmethod
+    def from_env(cls) -> RevisionSettings:
+        return cls(
+            revisit_days=_env_number(
+                REVISIT_DAYS_ENV, cls.revisit_days, int, "a whole number, 0 or more", 0
+            )
+        )

@@ -318,6 +318,11 @@ def _outcome(
             retryable=getattr(failure, "retryable", False),
             elapsed_ms=page.elapsed_ms,
         )
+        if item.revisit:  # the stored article stays as it is; the reason is recorded
+            kept = feed_store.ItemOutcome(
+                item, feed_store.EXTRACTED, None, failure.reason, failure.detail
+            )
+            return kept, entry
         return _fallback(item, failure.reason, failure.detail), entry
     result = page.result
     assert result is not None and isinstance(extracted, ExtractedArticle)

@@ -22,7 +22,7 @@ TOP_KEYS = {
     "timeline", "copies", "watchlists", "mentions", "matches",
 }  # fmt: skip
 TOTALS = ["articles", "distinct_articles", "stories", "outlets", "copies", "days", "first_day",
-          "last_day"]  # fmt: skip
+          "last_day", "revised_articles"]  # fmt: skip
 COLUMNS = {
     "story": ["story_id", "label", "first_seen", "first_published", "articles",
               "distinct_articles", "copies", "outlets", "outlet_names", "last_seen",

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from config.settings import PollingSettings
+from config.settings import PollingSettings, RevisionSettings
 from extractors.feed import FeedItem, ParsedFeed, parse_feed
 from extractors.models import ExtractionError
 from sources.feedlist import FeedSource
@@ -30,6 +30,9 @@ from warehouse.polling import IntervalDecision, next_interval
 
 # Item statuses (see migration 003).
 PENDING, EXTRACTED, FEED_CONTENT, FAILED = "pending", "extracted", "feed_content", "failed"
+# An extracted item whose feed entry changed within the revisit window: its page is
+# fetched again, and a changed headline or body becomes a revision (migration 014).
+REVISIT = "revisit"
 WEB_SOURCE = ("web", "articles announced by feeds")
 
 
@@ -67,6 +70,7 @@ class PendingItem:
     language: str | None
     outlet: str | None
     page_attempts: int
+    revisit: bool = False  # the article is stored; the page is fetched again for changes
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ def record_poll_success(
     bozo_reason: str | None = None,
     items: Sequence[tuple[FeedItem, str | None]] = (),
     polling: PollingSettings | None = None,
+    revisit_days: int | None = None,
 ) -> int:
     """Store the poll's validators and announce ``items`` (item, canonical url) atomically.
 
@@ -176,6 +181,7 @@ def record_poll_success(
     now = datetime.now(UTC)
     with transaction(con):
         new_items = _announce_items(con, run_id, state.feed_id, items, now)
+        _mark_revisits(con, state.feed_id, items, now, revisit_days)
         interval = _adapted_interval(state, len(items), new_items, polling)
         next_poll = now + timedelta(minutes=interval.minutes) if interval else None
         con.execute(
@@ -204,6 +210,45 @@ def record_poll_success(
         source_id = loader.stable_id("feed", state.url)
         loader.resolve_failures(con, source_id, [state.url])
     return new_items
+
+
+def _mark_revisits(
+    con: duckdb.DuckDBPyConnection,
+    feed_id: str,
+    items: Sequence[tuple[FeedItem, str | None]],
+    now: datetime,
+    revisit_days: int | None,
+) -> None:
+    """Items first seen within the revisit window whose title, date, summary or content
+    changed since their article was extracted are marked for another page fetch, with the
+    feed's new text stored as their hints."""
+    days = revisit_days if revisit_days is not None else RevisionSettings.from_env().revisit_days
+    if days <= 0 or not items:
+        return
+    since = now - timedelta(days=days)
+    for item, _ in items:
+        con.execute(
+            """UPDATE feed_items SET status = 'revisit', title = ?, summary = ?,
+                 content_html = ?, published_at = ?, next_attempt_at = NULL
+               WHERE feed_id = ? AND item_key = ? AND status = 'extracted'
+                 AND first_seen_at >= ?
+                 AND (title IS DISTINCT FROM ? OR summary IS DISTINCT FROM ?
+                      OR content_html IS DISTINCT FROM ?
+                      OR published_at IS DISTINCT FROM CAST(? AS TIMESTAMPTZ))""",
+            [
+                item.title,
+                item.summary,
+                item.content_html,
+                item.published_at,
+                feed_id,
+                item.identity,
+                since,
+                item.title,
+                item.summary,
+                item.content_html,
+                item.published_at,
+            ],
+        )
 
 
 def _adapted_interval(
@@ -326,15 +371,16 @@ def items_to_fetch(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Pendin
     An item that used up its attempts has no retry time and stays recorded as it is."""
     rows = con.execute(
         """SELECT i.feed_id, i.item_key, i.article_ref, i.url, i.title, i.summary,
-                  i.content_html, i.author, i.published_at, i.language, o.name, i.page_attempts
+                  i.content_html, i.author, i.published_at, i.language, o.name, i.page_attempts,
+                  i.status = ?
            FROM feed_items i
            JOIN feeds f ON f.feed_id = i.feed_id
            LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
-           WHERE i.status = ? OR (i.status IN (?, ?) AND i.next_attempt_at <= ?)
+           WHERE i.status IN (?, ?) OR (i.status IN (?, ?) AND i.next_attempt_at <= ?)
            QUALIFY row_number() OVER (PARTITION BY i.article_ref
                                       ORDER BY i.first_seen_at, i.feed_id) = 1
            ORDER BY i.first_seen_at, i.feed_id, i.item_key""",
-        [PENDING, FEED_CONTENT, FAILED, now],
+        [REVISIT, PENDING, REVISIT, FEED_CONTENT, FAILED, now],
     ).fetchall()
     return [PendingItem(*r) for r in rows]
 
@@ -349,7 +395,7 @@ def mark_already_loaded(con: duckdb.DuckDBPyConnection) -> int:
                FROM articles a
                WHERE a.source_ref = feed_items.article_ref
                  AND a.extraction_method NOT LIKE 'feed-%'
-                 AND feed_items.status <> 'extracted'"""
+                 AND feed_items.status NOT IN ('extracted', 'revisit')"""
         ).fetchone()  # the row count (DuckLake has no RETURNING for updates)
     return int(updated[0])
 

@@ -3,9 +3,10 @@
 Media Cloud's rule: when under a third of the items a poll returns were already known,
 the feed publishes faster than it is polled, so the interval halves; when over two thirds
 were known, it grows by half; in between it stays. When every item is new, items may have
-been missed (the feed shows only its newest few), so it drops to the floor at once. A poll that returns nothing new at all
-(304, an unchanged body, an empty feed) counts as everything known. The interval never
-leaves [floor, ceiling]; the feed's configured interval is where it starts.
+been missed (the feed shows only its newest few), so it drops to the floor at once. A poll
+that returns nothing new at all (304, an unchanged body, an empty feed) counts as
+everything known. The interval never leaves [floor, ceiling]; the feed's configured
+interval is where it starts.
 """
 
 from __future__ import annotations
