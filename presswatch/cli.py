@@ -12,6 +12,7 @@ from rich.console import Console
 from config.settings import resolve_db_path, resolve_feeds_path
 from presswatch import dedupe_cli, feeds_cli, lake_cli, reports_cli, scheduler
 from reporting import output
+from sources.feedlist import load_feed_list
 from sources.seeds import SeedFolderError
 from warehouse import reports
 from warehouse.db import WarehouseError, WarehouseLocked
@@ -69,6 +70,7 @@ def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
             f"feed list {feeds_path} does not exist: add feeds with `presswatch feeds add` "
             "or pass --feeds FILE (TOML or OPML)"
         )
+    load_feed_list(feeds_path)  # a FeedListError here is one line, before any flow starts
     from flows.ingest_feeds import ingest_feeds  # imported late: Prefect is slow to import
 
     summary = ingest_feeds(feeds=str(feeds_path), db=str(_db_path(args)), force=args.force)

@@ -12,6 +12,7 @@ from config.settings import resolve_db_path, resolve_feeds_path
 from reporting import output
 from sources.feedlist import (
     FeedList,
+    FeedListError,
     FeedSource,
     add_feed,
     load_feed_list,
@@ -21,10 +22,6 @@ from sources.feedlist import (
     to_opml,
 )
 from warehouse.readers_copy import reading
-
-
-class FeedListError(Exception):
-    """A feed-list edit that cannot be done (unknown feed, invalid entry, bad file)."""
 
 
 def _config(args: argparse.Namespace) -> Path:
