@@ -50,13 +50,13 @@ from flows.common import (
 )
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
-from sources.http import FetchError, FetchPolicy, FetchResult, fetch
+from sources.http import FetchError, FetchPolicy, FetchResult, fetch, http_client
 from sources.politeness import HostThrottle
 from sources.urls import canonical_url, parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
-from warehouse.db import connection
+from warehouse.db import WarehouseError, connection
 
 FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
@@ -212,6 +212,7 @@ def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSetti
                 content_type=result.headers.get("content-type"),
                 content_location=result.headers.get("content-location"),
                 base_url=result.final_url,
+                max_items=settings.max_items_per_poll,
             )
         except ExtractionError as error:
             feed_store.log_fetches(
@@ -232,6 +233,9 @@ def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSetti
             )
             logger.warning("feed %s is not usable: %s", state.name, error)
             return FeedOutcome(new_items=0, failed=True)
+        limits = "; ".join(parsed.limits_applied) or None
+        if limits:
+            entry.update(reason="limits_applied", detail=limits)
         feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, "ok", **entry)])
         new_items = feed_store.record_poll_success(
             con,
@@ -249,10 +253,39 @@ def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSetti
     return FeedOutcome(new_items=new_items, failed=False)
 
 
+def _poll_of(state: feed_store.FeedState, future: PrefectFuture[FeedPoll]) -> FeedPoll:
+    """The poll's result; a task that failed unexpectedly becomes a recorded feed error, so
+    that one feed's failure never stops the others."""
+    try:
+        return future.result()
+    except Exception as error:
+        return FeedPoll(state, error=FetchError("unexpected_error", detail=_describe(error)))
+
+
+def _record_each(
+    db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSettings
+) -> FeedOutcome:
+    """``record_feed``, with an unexpected failure (a parser bug, an absurd value) recorded as
+    that feed's error instead of ending the run; warehouse problems still end it."""
+    try:
+        return record_feed(db_path, run_id, poll, settings)
+    except WarehouseError:
+        raise
+    except Exception as error:
+        failed = FetchError("unexpected_error", detail=_describe(error))
+        return record_feed(db_path, run_id, FeedPoll(poll.state, error=failed), settings)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 def _log_parsed(state: feed_store.FeedState, parsed: ParsedFeed, new_items: int) -> None:
     logger = get_run_logger()
     if parsed.bozo_reason:
         logger.warning("feed %s is malformed but usable: %s", state.name, parsed.bozo_reason)
+    for limit in parsed.limits_applied:
+        logger.warning("feed %s was bounded: %s", state.name, limit)
     logger.info("feed %s: %d item(s), %d new", state.name, len(parsed.items), new_items)
 
 
@@ -322,7 +355,7 @@ def fetch_pages(
         settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
     )
     with (
-        httpx.Client() as client,
+        http_client() as client,
         ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
     ):
         return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client), items))
@@ -528,7 +561,10 @@ def ingest_feeds(
         due = [s for s in states if force or s.due(now)]
         logger.info("%d feed(s) configured, %d due", len(states), len(due))
         polls = fetch_feed.map(due, policy=unmapped(policy), settings=unmapped(settings))
-        feed_outcomes = [record_feed(db_path, run_id, poll, settings) for poll in polls.result()]
+        feed_outcomes = [
+            _record_each(db_path, run_id, _poll_of(state, future), settings)
+            for state, future in zip(due, polls, strict=True)
+        ]
 
         with connection(db_path) as con:
             feed_store.mark_already_loaded(con)
