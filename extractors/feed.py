@@ -47,6 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from extractors.encoding import strip_controls
 from extractors.models import ExtractionError
 
 _UNDECLARED_CONTENT_TYPE = "application/xml"
@@ -410,9 +411,10 @@ def _plain_text(value: str | None, content_type: str | None) -> str | None:
 
 
 def _clean(value: str | None) -> str | None:
+    """One line of plain text: controls and terminal escapes removed, whitespace collapsed."""
     if not value:
         return None
-    return _WHITESPACE.sub(" ", value).strip() or None
+    return _WHITESPACE.sub(" ", strip_controls(value)).strip() or None
 
 
 def _strip_html(markup: str) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from extractors.encoding import strip_controls
 from extractors.feed import (
     MAX_FEED_CHARS,
     MAX_FIELD_CHARS,
@@ -114,3 +115,46 @@ def test_fields_and_feeds_are_bounded_in_decoded_characters() -> None:
     assert len(parsed.items) == MAX_FEED_CHARS // (MAX_FIELD_CHARS + 2) < 25
     assert any("cut" in note for note in parsed.limits_applied)
     assert any("stopped after" in note for note in parsed.limits_applied)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "\x1b]0;owned\x07",
+        "\x1b[2J\x1b[H",
+        "\x1b]52;c;ZXZpbA==\x1b\\",
+        "\x1bc",
+        "\x07\x00",
+    ],
+    ids=["window-title", "clear-screen", "clipboard", "reset", "bell-nul"],
+)
+def test_terminal_escapes_and_controls_are_stripped_from_feed_text(hostile: str) -> None:
+    body = (
+        f'<rss version="2.0"><channel><title>Feed{hostile} name</title><item><guid>1</guid>'
+        f"<title>Head{hostile}line</title><author>Ann{hostile} Lee</author>"
+        f"<description>Some{hostile} text</description></item></channel></rss>"
+    ).encode()
+    parsed = parse_feed(body)
+    [item] = parsed.items
+    assert (parsed.title, item.title, item.author, item.summary) == (
+        "Feed name",
+        "Headline",
+        "Ann Lee",
+        "Some text",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\x1b]0;owned\x07b", "ab"),
+        ("x\x1b[2Jy", "xy"),
+        ("c\x1b]52;c;ZXZpbA==\x1b\\d", "cd"),
+        ("g\x9b31mh", "gh"),
+        ("e\x1bcf", "ef"),
+        ("tab\there\nline", "tab\there\nline"),
+        ("caf\u00e9 \u201cq\u201d", "caf\u00e9 \u201cq\u201d"),
+    ],
+)
+def test_strip_controls(text: str, expected: str) -> None:
+    assert strip_controls(text) == expected
