@@ -47,8 +47,8 @@ class ExtractedSeeds:
 
 
 @task(name="discover")
-def discover(folder: Path) -> SeedScan:
-    scan = scan_seed_folder(folder)
+def discover(folder: Path, follow_symlinks: bool = False) -> SeedScan:
+    scan = scan_seed_folder(folder, follow_symlinks=follow_symlinks)
     logger = get_run_logger()
     for skipped in scan.skipped:
         logger.warning("discover: %s skipped (%s) %s", skipped.ref, skipped.reason, skipped.detail)
@@ -155,12 +155,15 @@ def load(
 
 
 @flow(name="ingest_seeds", log_prints=True)
-def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
-    """Ingest the seed files under ``path`` into the warehouse at ``db``."""
+def ingest_seeds(
+    path: str = "seeds", db: str | None = None, follow_symlinks: bool = False
+) -> RunSummary:
+    """Ingest the seed files under ``path`` into the warehouse at ``db``. Symbolic links are
+    skipped unless ``follow_symlinks`` (and never followed out of ``path``)."""
     folder = Path(path)
     db_path = resolve_db_path(db)
     with warehouse_run(db_path, "ingest_seeds", str(folder)) as run_id:
-        scan = discover(folder)
+        scan = discover(folder, follow_symlinks)
         extracted = extract_all(scan)
         loaded = load(db_path, folder, run_id, scan.files, extracted.articles, extracted.failures)
         deduped = dedupe_loaded(db_path, extracted.fingerprints)

@@ -53,7 +53,9 @@ def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
         raise CliError(f"seed path {folder} does not exist")
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
-    summary = ingest_seeds(path=str(folder), db=str(_db_path(args)))
+    summary = ingest_seeds(
+        path=str(folder), db=str(_db_path(args)), follow_symlinks=args.follow_symlinks
+    )
     console.print(
         f"[bold]ingest_seeds[/bold] run {summary.run_id}: {summary.items_seen} file(s) seen, "
         f"{summary.articles_added} added, {summary.articles_updated} updated, "
@@ -165,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_kinds = ingest.add_subparsers(dest="kind", required=True)
     seeds = ingest_kinds.add_parser("seeds", parents=[common], help="ingest local seed files")
     seeds.add_argument("path", nargs="?", default="seeds", help="seed folder or file")
+    seeds.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="load files behind symbolic links (never outside the seed folder)",
+    )
     seeds.set_defaults(handler=cmd_ingest_seeds)
     feeds = ingest_kinds.add_parser("feeds", parents=[common], help="poll the monitored feeds")
     feeds.add_argument(

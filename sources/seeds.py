@@ -216,7 +216,8 @@ def _walk(
             if not follow_symlinks:
                 yield SkippedSeed(ref, SYMLINK, "symbolic links are not followed")
                 continue
-            if not target.resolve().is_relative_to(root):
+            target = target.resolve()  # read through the link's target, never the link
+            if not target.is_relative_to(root):
                 yield SkippedSeed(ref, OUTSIDE_ROOT, "the link points outside the seed folder")
                 continue
         if is_dir:
