@@ -57,5 +57,5 @@ def test_ingest_feeds_prints_one_line_and_no_trace(
     code = main(["ingest", "feeds", "--feeds", str(path), "--db", str(tmp_path / "w.duckdb")])
     err = capsys.readouterr().err
     assert code == EXIT_ERROR
-    assert err.startswith(f"error: {path}: ")
+    assert err.startswith(f"error: cannot use feed list {path}: ")
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -36,7 +36,7 @@ def check_settings() -> None:
 
 def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     folder = Path(args.path)
-    discover_seed_files(folder)  # SeedFolderError (missing path, bad manifest) before Prefect
+    discover_seed_files(folder)  # SeedFolderError (a missing path) before Prefect
     check_settings()
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
