@@ -90,7 +90,10 @@ def test_follow_symlinks_loads_links_inside_the_folder_only(
     (tmp_path / "outside.txt").write_text(SCHOOLS)
     (seed_folder / "alias.txt").symlink_to(seed_folder / "002_bc942663c4818a72.txt")
     (seed_folder / "escape.txt").symlink_to(tmp_path / "outside.txt")
-    code = main(["ingest", "seeds", str(seed_folder), "--follow-symlinks", "--db", str(db_path)])
-    assert code == EXIT_PARTIAL, capsys.readouterr().err  # loaded, with one input refused
+    with capsys.disabled():  # Prefect's log handlers must not keep this test's capture
+        code = main(
+            ["ingest", "seeds", str(seed_folder), "--follow-symlinks", "--db", str(db_path)]
+        )
+    assert code == EXIT_PARTIAL  # everything loaded, with one input refused
     assert "alias.txt" in sources(db_path)
     assert open_errors(db_path) == {"escape.txt": "outside_root"}
