@@ -167,6 +167,7 @@ class FetchSettings:
     (total seconds per request), ``PRESSWATCH_HOST_DELAY`` (seconds between requests to one
     host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page),
     ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task),
+    ``PRESSWATCH_MAX_ITEMS_PER_POLL`` (items taken from one feed per poll, newest first),
     ``PRESSWATCH_USER_AGENT`` (the User-Agent sent, and the name robots.txt rules are read for).
     """
 
@@ -194,6 +195,8 @@ class FetchSettings:
     # Article pages obey robots.txt, fetched per site and kept this long.
     obey_robots: bool = True
     robots_max_age_seconds: float = 24 * 3600.0
+    # Items taken from one feed per poll, newest first (Media Cloud takes at most 2,000).
+    max_items_per_poll: int = 2_000
 
     @classmethod
     def from_env(cls) -> FetchSettings:
@@ -214,6 +217,9 @@ class FetchSettings:
                 "PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size
             ),
             user_agent=os.environ.get(USER_AGENT_ENV, "").strip() or None,
+            max_items_per_poll=_env_positive_int(
+                "PRESSWATCH_MAX_ITEMS_PER_POLL", defaults.max_items_per_poll
+            ),
         )
 
 

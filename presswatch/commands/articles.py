@@ -11,7 +11,8 @@ from rich.console import Console
 from presswatch import options
 from presswatch.errors import UsageError
 from presswatch.printing import read_rows, show_rows
-from warehouse import reports
+from warehouse import reports, run_log
+from warehouse.locking import writer_active
 
 ARTICLE_COLUMNS = ["id", "source", "title", "outlet", "published_at", "duplicate_of", "story_id"]
 
@@ -37,6 +38,8 @@ def _revisions(args: argparse.Namespace, console: Console, article_id: str) -> i
 
 def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     rows = read_rows(args, lambda con: reports.recent_runs(con, args.limit))
+    # A run still ``running`` while no process holds the writer lock was killed.
+    rows = run_log.as_listed(rows, writer_active(options.db_path(args)))
     show_rows(console, args, "Ingestion runs", rows)
     return 0
 
