@@ -316,6 +316,9 @@ def validate_environment() -> None:
     """Read every ``PRESSWATCH_*`` setting once, so a bad value stops a process at its start
     with one :class:`SettingsError` instead of failing midway through a run."""
     FetchSettings.from_env()
+    SitemapSettings.from_env()
+    PollingSettings.from_env()
+    RevisionSettings.from_env()
     TaskRunnerSettings.from_env()
     LakeSettings.from_env()
 

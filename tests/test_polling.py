@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import PollingSettings
+from config.settings import PollingSettings, SettingsError, validate_environment
 from extractors.feed import FeedItem
 from presswatch.cli import main
 from sources.feedlist import FeedSource
@@ -94,3 +94,26 @@ def test_changing_the_configured_interval_restarts_from_it(db_path: Path) -> Non
         changed = FeedSource(name="wire", url=source.url, poll_interval_minutes=120)
         (state,) = feed_state.sync_feeds(con, [changed])
     assert moved == 5 and state.current_interval_minutes == 120
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PRESSWATCH_POLL_FLOOR_MINUTES", "soon"),
+        ("PRESSWATCH_POLL_CEILING_MINUTES", "0"),
+        ("PRESSWATCH_REVISIT_DAYS", "-1"),
+        ("PRESSWATCH_SITEMAP_MAX_AGE_DAYS", "two"),
+    ],
+)
+def test_bad_values_stop_at_start_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        validate_environment()
+
+
+def test_floor_and_ceiling_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRESSWATCH_POLL_FLOOR_MINUTES", "15")
+    monkeypatch.setenv("PRESSWATCH_POLL_CEILING_MINUTES", "120")
+    assert PollingSettings.from_env() == PollingSettings(floor_minutes=15, ceiling_minutes=120)
