@@ -76,7 +76,8 @@ def read_sitemap_source(
         )
         reading.seen.update({root.requested_url, root.final_url})
         reading.total_bytes = len(root.body)
-        _read(reading, parse_sitemap(root.body, root.final_url), depth=0)
+        root_map = parse_sitemap(root.body, root.final_url, max_bytes=settings.max_total_bytes)
+        _read(reading, root_map, depth=0)
         return SitemapRead(tuple(reading.entries), reading.files + 1, tuple(reading.skipped))
     finally:
         if own_client:
