@@ -95,14 +95,19 @@ def test_recall_fallback_recovers_text_the_default_extraction_misses() -> None:
     assert score_text(article.text, truth)[1] > score_text(baseline, truth)[1] + 0.1
 
 
-def test_page_metadata_wins_over_hints() -> None:
+def test_page_title_wins_over_hints_and_the_feed_date_over_htmldate() -> None:
     html, record = real_page("0437")
 
     article = extract_html(html, url=record["url"], hints=HINTS)
 
     assert article.title == record["ground_truth"]["title"]
-    assert article.published_at == date(2021, 6, 6)
-    assert article.outlet != HINTS.outlet
+    # The feed's date is explicit, htmldate's is a guess: the feed wins, both are kept.
+    assert article.published_at == date(2024, 3, 5)
+    assert {(c.source, c.value.date()) for c in article.dates} == {
+        ("feed_published", date(2024, 3, 5)),
+        ("htmldate", date(2021, 6, 6)),
+    }
+    assert (article.outlet, article.outlet_source) == (HINTS.outlet, "feed")
 
 
 # --- titles ---------------------------------------------------------------------------
