@@ -55,9 +55,11 @@ EXPLICIT_PAGE_SOURCES = frozenset({JSON_LD, META_PUBLISHED_TIME})
 # Where a stamped feed date ranks: after the page's explicit metadata, before the guesses.
 STAMPED_FEED_RANK = 4.5
 
-DAY, MONTH, YEAR = "day", "month", "year"
-# A claim that only names a year says too little to place an article in a report.
-USABLE_PRECISIONS = frozenset({DAY, MONTH})
+DAY, MONTH, YEAR, RANGE = "day", "month", "year", "range"
+# A claim that only names a year says too little to place an article in a report. A month
+# claim stands for the month's first day; a range claim ("between the 8th and the 11th")
+# for its last day, the latest the article can have appeared.
+USABLE_PRECISIONS = frozenset({DAY, MONTH, RANGE})
 
 FUTURE_TOLERANCE = timedelta(days=1)
 DECADES_BEFORE_FEED = 20  # years
@@ -75,6 +77,7 @@ class DateClaim:
     source: str
     value: datetime  # UTC-aware
     precision: str = DAY
+    earliest: datetime | None = None  # a range claim's first day
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,16 @@ def as_utc(value: date | datetime) -> datetime:
     return datetime.combine(value, time(0, 0), tzinfo=UTC)
 
 
-def claim(source: str, value: date | datetime | None, precision: str = DAY) -> list[DateClaim]:
+def claim(
+    source: str,
+    value: date | datetime | None,
+    precision: str = DAY,
+    earliest: date | datetime | None = None,
+) -> list[DateClaim]:
     """A one-claim list, or an empty one when ``value`` is None (for building claim lists)."""
-    return [] if value is None else [DateClaim(source, as_utc(value), precision)]
+    if value is None:
+        return []
+    return [DateClaim(source, as_utc(value), precision, as_utc(earliest) if earliest else None)]
 
 
 def feed_dates(values: Iterable[datetime]) -> FeedDates:

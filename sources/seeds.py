@@ -1,7 +1,10 @@
 """Seed folders: local article files for manual runs, with an optional ``manifest.csv``.
 
 The manifest gives per-file metadata the file itself cannot carry (outlet, url, published
-date, language). Only what is known goes in it; empty cells mean "unknown".
+date, language). Only what is known goes in it; empty cells mean "unknown". A published
+date may be as precise as is known: ``2009-03-12`` (a day), ``2009-03-08/2009-03-11``
+(between two days, an ISO 8601 interval), ``2009-03`` (a month) or ``2009`` (a year);
+extra columns (e.g. ``notes``, the evidence for a date) are ignored.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ class SeedFolderError(Exception):
 class SeedMetadata:
     outlet: str | None = None
     url: str | None = None
-    published_at: date | None = None
+    published_at: date | None = None  # a range's last day, a month's or year's first
     language: str | None = None
+    published_precision: str = "day"  # "day", "range", "month" or "year"
+    published_from: date | None = None  # a range's first day
 
 
 @dataclass(frozen=True)
@@ -55,18 +60,43 @@ def read_manifest(folder: Path) -> dict[str, SeedMetadata]:
                 raise SeedFolderError(f"{path}:{line_no}: the 'file' column is empty")
             published = _cell(row, "published_at")
             try:
-                published_date = date.fromisoformat(published[:10]) if published else None
+                published_date, precision, earliest = (
+                    _partial_date(published) if published else (None, "day", None)
+                )
             except ValueError as exc:
                 raise SeedFolderError(
-                    f"{path}:{line_no}: published_at {published!r} is not an ISO date"
+                    f"{path}:{line_no}: published_at {published!r} is not a date "
+                    "(write YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, YYYY-MM or YYYY)"
                 ) from exc
             entries[name] = SeedMetadata(
                 outlet=_cell(row, "outlet"),
                 url=_cell(row, "url"),
                 published_at=published_date,
                 language=_cell(row, "language"),
+                published_precision=precision,
+                published_from=earliest,
             )
     return entries
+
+
+def _partial_date(text: str) -> tuple[date, str, date | None]:
+    """(date, precision, range start): ``2009-03-12`` -> that day; ``2009-03-08/2009-03-11``
+    -> the 11th, from the 8th; ``2009-03`` -> 1 March; ``2009`` -> 1 January. Raises
+    ValueError for anything else."""
+    text = text.strip()
+    if "/" in text:
+        first, last = (date.fromisoformat(part.strip()) for part in text.split("/", 1))
+        if first > last:
+            raise ValueError(text)
+        return last, "range", first
+    parts = text.split("-")
+    if len(parts) == 3:
+        return date.fromisoformat(text[:10]), "day", None
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        return date(int(parts[0]), int(parts[1]), 1), "month", None
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
+        return date(int(parts[0]), 1, 1), "year", None
+    raise ValueError(text)
 
 
 def discover_seed_files(path: Path) -> list[SeedFile]:
