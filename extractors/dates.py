@@ -62,7 +62,7 @@ DAY, MONTH, YEAR, RANGE = "day", "month", "year", "range"
 USABLE_PRECISIONS = frozenset({DAY, MONTH, RANGE})
 
 FUTURE_TOLERANCE = timedelta(days=1)
-DECADES_BEFORE_FEED = 20  # years
+DECADES_BEFORE_FEED = 30  # years (a 1970 epoch or 1900 placeholder, not an old article)
 # A feed stamps its items when this share of them fall in one minute (and there are enough).
 STAMPED_SHARE = 0.8
 STAMPED_MIN_ITEMS = 3

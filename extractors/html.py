@@ -221,32 +221,47 @@ def _date_claims(
 ) -> list[dates.DateClaim]:
     """Every date the feed item and the page give, each with its source."""
     found = dates.claim(dates.FEED_PUBLISHED, hints.published_at)
-    found += dates.claim(dates.JSON_LD, _first_date(_json_ld_values(tree, "datePublished")))
-    metas = (
+    found += dates.claim(dates.JSON_LD, _first_date(_article_json_ld_dates(tree)))
+    metas = [
         meta.get("content") or ""
         for meta in tree.iter("meta")
         if (meta.get("property") or meta.get("name") or "").lower() == "article:published_time"
-    )
+    ]
     found += dates.claim(dates.META_PUBLISHED_TIME, _first_date(metas))
     found += dates.claim(dates.HTMLDATE, _first_date([htmldate_day or ""]))
     return found
 
 
-def _first_date(values: Iterator[str] | list[str]) -> datetime | None:
-    """The first value that parses as an ISO date or date-time (a bare date is UTC midnight)."""
+def _first_date(values: list) -> datetime | None:
+    """The first value that parses as an ISO date or date-time, at the wall-clock time the
+    page prints: the offset is dropped, so ``2020-04-12T18:00:00-0700`` stays on the 12th
+    (the day the publisher's readers saw; in UTC it is the 13th)."""
     for value in values:
         text = value.strip() if isinstance(value, str) else ""
         if len(text) < 10:
             continue
         with contextlib.suppress(ValueError):
-            return dates.as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            stated = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return stated.replace(tzinfo=UTC)
         with contextlib.suppress(ValueError):
             return dates.as_utc(date.fromisoformat(text[:10]))
     return None
 
 
-def _json_ld_values(tree: HtmlElement, key: str) -> Iterator:
-    """Every value of ``key`` in the page's JSON-LD blocks (nested objects and @graph too)."""
+ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle", re.IGNORECASE)
+
+
+def _article_json_ld_dates(tree: HtmlElement) -> list:
+    """``datePublished`` values of the page's JSON-LD, those of article objects first
+    (a page's WebPage or a related item's dates say less about the article)."""
+    nodes = list(_json_ld_nodes(tree))
+    articles = [n for n in nodes if ARTICLE_TYPES.search(str(n.get("@type", "")))]
+    others = [n for n in nodes if n not in articles]
+    return [n["datePublished"] for n in [*articles, *others] if "datePublished" in n]
+
+
+def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
+    """Every object of the page's JSON-LD blocks (nested objects and @graph too)."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null")
@@ -258,8 +273,7 @@ def _json_ld_values(tree: HtmlElement, key: str) -> Iterator:
             if isinstance(node, list):
                 stack.extend(node)
             elif isinstance(node, dict):
-                if key in node:
-                    yield node[key]
+                yield node
                 stack.extend(v for v in node.values() if isinstance(v, dict | list))
 
 
@@ -280,7 +294,8 @@ def _site_names(tree: HtmlElement, sitename: str | None, url: str | None) -> Ite
     for meta in tree.iter("meta"):
         if (meta.get("property") or meta.get("name") or "").lower() == "og:site_name":
             yield from _clean_names([meta.get("content")], url)
-    for publisher in _json_ld_values(tree, "publisher"):
+    for node in _json_ld_nodes(tree):
+        publisher = node.get("publisher")
         for item in publisher if isinstance(publisher, list) else [publisher]:
             yield from _clean_names([item.get("name") if isinstance(item, dict) else item], url)
     yield from _clean_names([sitename], url)
