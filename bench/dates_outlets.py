@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         LocalServer("127.0.0.1") as server,
-        httpx.Client(timeout=30) as client,
+        httpx.Client(timeout=120) as client,
         tempfile.TemporaryDirectory(prefix="presswatch-bench-dates-") as work,
     ):
         feed_urls, pages = publish_site(server, args.corpus, args.limit, args.feeds)

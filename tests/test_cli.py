@@ -26,6 +26,13 @@ ARTICLE_FIELDS = {
     "duplicate_of",
     "story_id",
     "text",
+    # issue 14: where the date and outlet came from, and provenance
+    "published_source",
+    "outlet_source",
+    "dateline_place",
+    "wire_credit",
+    "byline",
+    "agency_original_id",
 }
 SEED_TITLES = {
     "000": "Failed: Baby P report slams councils",
@@ -65,6 +72,9 @@ def test_articles_json_has_the_public_fields_real_titles_and_clean_bodies(
         assert item["title"] == SEED_TITLES[item["source"][:3]]
         for furniture in FURNITURE:
             assert furniture not in item["text"], (item["source"], furniture)
+    reuters = next(a for a in articles if a["source"].startswith("003"))
+    assert (reuters["dateline_place"], reuters["wire_credit"]) == ("LONDON", "Reuters")
+    assert (reuters["published_source"], reuters["outlet_source"]) == ("manifest", "manifest")
     ids = {a["source"][:3]: a["id"] for a in articles}
     assert {a["source"][:3]: a["duplicate_of"] for a in articles} == {
         "000": None,

@@ -58,13 +58,19 @@ def coverage_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def list_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every article with the public JSON fields of ``presswatch articles``."""
+    """Every article with the public JSON fields of ``presswatch articles``: where its
+    date and outlet came from, and its provenance (migration 010)."""
     return _rows(
         con,
-        """SELECT article_id AS id, source_ref AS source, url, title, outlet, author,
-                  published_at, first_seen_at, language, extraction_method,
-                  duplicate_of, duplicate_score, story_id, body_text AS text
-           FROM article_overview ORDER BY seen_or_published_at, article_id""",
+        """SELECT v.article_id AS id, v.source_ref AS source, v.url, v.title, v.outlet,
+                  v.author, v.published_at, v.first_seen_at, v.language, v.extraction_method,
+                  v.duplicate_of, v.duplicate_score, v.story_id, v.body_text AS text,
+                  a.published_source, a.outlet_source, p.dateline_place, p.wire_credit,
+                  p.byline, p.agency_original_id
+           FROM article_overview v
+           JOIN articles a                ON a.article_id = v.article_id
+           LEFT JOIN article_provenance p ON p.article_id = v.article_id
+           ORDER BY v.seen_or_published_at, v.article_id""",
     )
 
 
