@@ -4,8 +4,8 @@ that picks ``published_at`` among them.
 Sources, from the most to the least trusted (``SOURCE_RANK``):
 
 1. ``manifest``: a date a person wrote in a seed folder's ``manifest.csv``;
-2. ``feed_published`` / ``feed_updated``: the feed item's ``published`` (else ``updated``)
-   date, which the CMS writes from its own record of the article;
+2. ``feed_published``: the feed item's ``published`` date (else its ``updated`` one),
+   which the CMS writes from its own record of the article;
 3. ``json_ld`` / ``article_published_time``: the page's own explicit metadata
    (``datePublished`` in JSON-LD, the ``article:published_time`` meta tag);
 4. ``text``: a date line printed in a pasted page ("12 March 2024");
@@ -34,7 +34,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 MANIFEST = "manifest"
 FEED_PUBLISHED = "feed_published"
-FEED_UPDATED = "feed_updated"
 JSON_LD = "json_ld"
 META_PUBLISHED_TIME = "article_published_time"
 TEXT = "text"
@@ -44,13 +43,12 @@ FIRST_SEEN = "first_seen"
 SOURCE_RANK = {
     MANIFEST: 0,
     FEED_PUBLISHED: 1,
-    FEED_UPDATED: 2,
     JSON_LD: 3,
     META_PUBLISHED_TIME: 4,
     TEXT: 5,
     HTMLDATE: 6,
 }
-FEED_SOURCES = frozenset({FEED_PUBLISHED, FEED_UPDATED})
+FEED_SOURCES = frozenset({FEED_PUBLISHED})
 EXPLICIT_PAGE_SOURCES = frozenset({JSON_LD, META_PUBLISHED_TIME})
 # Where a stamped feed date ranks: after the page's explicit metadata, before the guesses.
 STAMPED_FEED_RANK = 4.5

@@ -243,7 +243,7 @@ def _batch_context(
     ).fetchone()
     stored = con.execute(
         """SELECT d.value FROM article_dates d
-           WHERE d.source IN ('feed_published', 'feed_updated') AND d.article_id IN (
+           WHERE d.source = 'feed_published' AND d.article_id IN (
              SELECT article_id FROM articles WHERE source_id = ?)
            ORDER BY d.value DESC LIMIT ?""",
         [source_id, FEED_PROFILE_ITEMS],

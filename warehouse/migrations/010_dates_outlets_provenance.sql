@@ -1,7 +1,7 @@
 -- Dates, outlets and provenance (issue 14).
 --
 -- article_dates: every date an article was given, with its source (extractors/dates.py):
--- 'manifest', 'feed_published', 'feed_updated', 'json_ld', 'article_published_time',
+-- 'manifest', 'feed_published', 'json_ld', 'article_published_time',
 -- 'text', 'htmldate' and 'first_seen'. articles.published_at is the one the rule chose
 -- (articles.published_source says which), 'distrusted' says why a date was set aside
 -- ('future', 'decades_before_feed', 'imprecise'). Rows are replaced per article on load.
