@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from config.settings import resolve_db_path, resolve_feeds_path
-from presswatch import dedupe_cli, feeds_cli, lake_cli, reports_cli, scheduler
+from presswatch import dedupe_cli, feeds_cli, lake_cli, outlets_cli, reports_cli, scheduler
 from reporting import output
 from sources.seeds import SeedFolderError
 from warehouse import reports
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     reports_cli.register(commands, common)  # search, watch add|list|remove
     dedupe_cli.register(commands, common)  # dedupe [--rebuild]
     lake_cli.register(commands, common)  # lake maintain
+    outlets_cli.register(commands, common)  # outlets list|alias|unalias|weight|import-weights
 
     sched = commands.add_parser(
         "scheduler", help="run the scheduled system locally (Prefect server + worker)"
@@ -222,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         SeedFolderError,
         feeds_cli.FeedListError,
         *reports_cli.ERRORS,
+        *outlets_cli.ERRORS,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
