@@ -26,7 +26,7 @@ ALTER TABLE articles ADD COLUMN byline VARCHAR;
 UPDATE articles SET given_outlet_id = outlet_id;
 
 -- Share of voice: an optional weight per outlet (circulation, reach or tier).
-ALTER TABLE outlets ADD COLUMN weight DOUBLE;
+ALTER TABLE outlets ADD COLUMN IF NOT EXISTS weight DOUBLE;
 
 -- Other names of an outlet: "reuters-com" and "reuters-uk" -> "reuters". alias_id is the
 -- slug of the alias (an outlets.outlet_id when articles were loaded under that name).
