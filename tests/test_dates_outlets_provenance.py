@@ -427,3 +427,44 @@ def test_aliases_map_names_to_one_outlet_and_weights_load_from_csv(
             outlets.add_aliases(con, "Reuters", ["REUTERS"])
         with pytest.raises(outlets.OutletError, match="not an alias"):
             outlets.remove_alias(con, "Nobody")
+
+
+def test_a_reloaded_article_replaces_its_claims_and_keeps_its_first_seen(db_path: Path) -> None:
+    from dataclasses import replace
+
+    from extractors.models import ExtractedArticle
+    from warehouse import loader
+
+    first = ExtractedArticle(
+        title="t",
+        text=BODY,
+        method="trafilatura",
+        dates=(DateClaim("htmldate", at("2026-05-01")), DateClaim("json_ld", at("2026-05-02"))),
+    )
+    changed = replace(
+        first, text=f"{BODY} Updated.", dates=(DateClaim("htmldate", at("2026-05-03")),)
+    )
+    with connection(db_path) as con:
+        source_id = loader.ensure_source(con, "feed", "http://127.0.0.1/feed.xml")
+        run_id = loader.start_run(con, "ingest_feeds", "http://127.0.0.1/feed.xml")
+        loader.load_articles(con, source_id, run_id, [loader.ArticleInput("a", first)])
+        loader.load_articles(con, source_id, run_id, [loader.ArticleInput("a", changed)])
+        # and twice in one batch: the later version's claims win
+        twice = [loader.ArticleInput("b", first), loader.ArticleInput("b", changed)]
+        loader.load_articles(con, source_id, run_id, twice)
+        rows = con.execute(
+            "SELECT a.source_ref, d.source, CAST(d.value AS DATE) FROM article_dates d "
+            "JOIN articles a USING (article_id) ORDER BY 1, 2"
+        ).fetchall()
+        published = con.execute(
+            "SELECT source_ref, CAST(published_at AS DATE), published_source FROM articles "
+            "ORDER BY 1"
+        ).fetchall()
+    assert [(r[0], r[1]) for r in rows] == [
+        ("a", "first_seen"),
+        ("a", "htmldate"),
+        ("b", "first_seen"),
+        ("b", "htmldate"),
+    ]
+    assert {r[2] for r in rows if r[1] == "htmldate"} == {date(2026, 5, 3)}
+    assert published == [("a", date(2026, 5, 3), "htmldate"), ("b", date(2026, 5, 3), "htmldate")]

@@ -215,6 +215,7 @@ def insert_articles(
     context = _batch_context(con, source_id, run_id, items)
     for item in items:
         _load_one(con, source_id, run_id, item, result, known, context)
+    _write_dates(con, result.updated, context.date_rows)
     _resolve_errors(con, source_id, result.changed + result.unchanged)
     return result
 
@@ -233,6 +234,8 @@ class _BatchContext:
     feed: dates.FeedDates | None
     aliases: dict[str, str]
     outlet_by_domain: dict[str, str]
+    # article_dates rows of the batch's added and updated articles, written at the end
+    date_rows: list[tuple] = field(default_factory=list)
 
 
 def _batch_context(
@@ -294,31 +297,44 @@ def _outlet_ids(
     )
 
 
-def _record_dates(
-    con: duckdb.DuckDBPyConnection,
+def _date_rows(
     article_id: str,
     choice: dates.DateChoice,
     claims: Sequence[dates.DateClaim],
     first_seen: datetime | None,
     now: datetime,
-) -> None:
-    """Replace the article's date claims (its first-seen date is written once)."""
+) -> list[tuple]:
+    """The article's ``article_dates`` rows (its first-seen date only when it is new)."""
     distrusted = dict(choice.distrusted)
     rows = [
-        [article_id, c.source, c.value, c.earliest, c.precision, distrusted.get(c), now]
+        (article_id, c.source, c.value, c.earliest, c.precision, distrusted.get(c), now)
         for c in claims
     ]
     if first_seen is not None:
-        rows.append([article_id, dates.FIRST_SEEN, first_seen, None, dates.DAY, None, now])
-    con.execute(
-        "DELETE FROM article_dates WHERE article_id = ? AND source <> ?",
-        [article_id, dates.FIRST_SEEN],
-    )
+        rows.append((article_id, dates.FIRST_SEEN, first_seen, None, dates.DAY, None, now))
+    return rows
+
+
+def _write_dates(
+    con: duckdb.DuckDBPyConnection, updated: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Replace the date claims of the batch's articles in two statements (an updated
+    article keeps its first-seen row)."""
+    if updated:
+        con.execute(
+            "DELETE FROM article_dates WHERE source <> ? "
+            "AND article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [dates.FIRST_SEEN, list(updated)],
+        )
     if rows:
-        con.executemany(
-            "INSERT INTO article_dates (article_id, source, value, earliest, precision, "
-            "distrusted, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
+        columns = list(zip(*rows, strict=True))
+        con.execute(
+            """INSERT INTO article_dates (article_id, source, value, earliest, precision,
+                 distrusted, recorded_at)
+               SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMPTZ[]),
+                      unnest(?::TIMESTAMPTZ[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                      unnest(?::TIMESTAMPTZ[])""",
+            [list(column) for column in columns],
         )
 
 
@@ -381,7 +397,11 @@ def _load_one(
             [*values, article_id],
         )
         result.updated.append(article_id)
-        _record_dates(con, article_id, choice, article.dates, None, now)
+        # the same article earlier in this batch: its claims are replaced too
+        context.date_rows[:] = [
+            r for r in context.date_rows if r[0] != article_id or r[1] == dates.FIRST_SEEN
+        ]
+        context.date_rows += _date_rows(article_id, choice, article.dates, None, now)
     else:
         con.execute(
             """INSERT INTO articles (source_ref, url, canonical_url, outlet_id, title, author,
@@ -392,7 +412,7 @@ def _load_one(
             [*values, article_id, source_id, now, run_id],
         )
         result.added.append(article_id)
-        _record_dates(con, article_id, choice, article.dates, now, now)
+        context.date_rows += _date_rows(article_id, choice, article.dates, now, now)
 
 
 # --- failures ----------------------------------------------------------------------------
