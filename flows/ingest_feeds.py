@@ -387,7 +387,9 @@ def _outcome(
         elapsed_ms=int(result.elapsed_seconds * 1000),
         bytes=len(result.body),
     )
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, _canonical(item.url), feed_id=item.feed_id
+    )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
 
@@ -396,7 +398,9 @@ def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_st
         article = article_from_feed_item(item, outlet=item.outlet)
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, _canonical(item.url), feed_id=item.feed_id
+    )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 
 

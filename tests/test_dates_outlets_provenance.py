@@ -468,3 +468,41 @@ def test_a_reloaded_article_replaces_its_claims_and_keeps_its_first_seen(db_path
     ]
     assert {r[2] for r in rows if r[1] == "htmldate"} == {date(2026, 5, 3)}
     assert published == [("a", date(2026, 5, 3), "htmldate"), ("b", date(2026, 5, 3), "htmldate")]
+
+
+def test_a_feed_date_decades_before_the_feeds_other_items_is_set_aside(db_path: Path) -> None:
+    from extractors.models import ExtractedArticle
+    from warehouse import loader
+
+    def item(ref: str, feed_day: str, page_day: str, feed_id: str) -> loader.ArticleInput:
+        claims = (DateClaim("feed_published", at(feed_day)), DateClaim("htmldate", at(page_day)))
+        article = ExtractedArticle(title=ref, text=f"{BODY} {ref}", method="t", dates=claims)
+        return loader.ArticleInput(ref, article, feed_id=feed_id)
+
+    with connection(db_path) as con:
+        source_id = loader.ensure_source(con, "web", "web")
+        run_id = loader.start_run(con, "ingest_feeds", "feeds.toml")
+        inputs = [
+            item("epoch", "1970-01-01", "2026-04-30", "news"),
+            item("one", "2026-05-01", "2026-05-01", "news"),
+            item("two", "2026-05-02", "2026-05-02", "news"),
+            # another feed's old items do not make 1970 look normal for this one
+            item("archive", "1975-06-01", "1975-06-01", "archive"),
+        ]
+        loader.load_articles(con, source_id, run_id, inputs)
+        rows = dict(
+            con.execute(
+                "SELECT source_ref, strftime(published_at, '%Y-%m-%d') || ' ' || published_source "
+                "FROM articles"
+            ).fetchall()
+        )
+        distrusted = con.execute(
+            "SELECT distrusted FROM article_dates WHERE distrusted IS NOT NULL"
+        ).fetchall()
+    assert rows == {
+        "epoch": "2026-04-30 htmldate",
+        "one": "2026-05-01 feed_published",
+        "two": "2026-05-02 feed_published",
+        "archive": "1975-06-01 feed_published",
+    }
+    assert distrusted == [("decades_before_feed",)]

@@ -30,6 +30,7 @@ class ArticleInput:
     source_ref: str  # seed file name, or the feed item's identity
     article: ExtractedArticle
     canonical_url: str | None = None
+    feed_id: str | None = None  # the feed that announced it: its dates are judged together
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class _BatchContext:
 
     now: datetime
     fetched_from: datetime | None
-    feed: dates.FeedDates | None
+    feeds: dict[str | None, dates.FeedDates]
     aliases: dict[str, str]
     outlet_by_domain: dict[str, str]
     # article_dates rows of the batch's added and updated articles, written at the end
@@ -244,26 +245,10 @@ def _batch_context(
     started = con.execute(
         "SELECT started_at FROM ingestion_runs WHERE run_id = ?", [run_id]
     ).fetchone()
-    stored = con.execute(
-        """SELECT d.value FROM article_dates d
-           WHERE d.source = 'feed_published' AND d.article_id IN (
-             SELECT article_id FROM articles WHERE source_id = ?)
-           ORDER BY d.value DESC LIMIT ?""",
-        [source_id, FEED_PROFILE_ITEMS],
-    ).fetchall()
-    batch = [
-        c.value for item in items for c in item.article.dates if c.source in dates.FEED_SOURCES
-    ]
-    feed_values = [row[0] for row in stored] + batch
     return _BatchContext(
         now=_now(),
         fetched_from=started[0] if started else None,
-        # the batch's own items decide whether the feed stamps them at fetch time
-        feed=dates.FeedDates(
-            median=dates.feed_dates(feed_values).median, stamped=dates.feed_dates(batch).stamped
-        )
-        if feed_values
-        else None,
+        feeds=_feed_profiles(con, source_id, items),
         aliases=dict(con.execute("SELECT alias_id, outlet_id FROM outlet_aliases").fetchall()),
         outlet_by_domain=dict(
             con.execute(
@@ -271,6 +256,47 @@ def _batch_context(
             ).fetchall()
         ),
     )
+
+
+def _feed_profiles(
+    con: duckdb.DuckDBPyConnection, source_id: str, items: list[ArticleInput]
+) -> dict[str | None, dates.FeedDates]:
+    """Per feed of the batch (None: items without one), the profile of its dates: the
+    median of its latest stored feed dates and this batch's, and whether this batch's items
+    share one minute (the feed stamps them)."""
+    batch: dict[str | None, list[datetime]] = {}
+    for item in items:
+        values = [c.value for c in item.article.dates if c.source in dates.FEED_SOURCES]
+        batch.setdefault(item.feed_id, []).extend(values)
+    feed_ids = [f for f in batch if f is not None]
+    stored: dict[str | None, list[datetime]] = {}
+    if feed_ids:
+        rows = con.execute(
+            """SELECT i.feed_id, d.value FROM article_dates d
+               JOIN feed_items i ON i.article_id = d.article_id
+               WHERE d.source = ? AND i.feed_id IN (SELECT unnest(?::VARCHAR[]))
+               QUALIFY row_number() OVER (PARTITION BY i.feed_id ORDER BY d.value DESC) <= ?""",
+            [dates.FEED_PUBLISHED, feed_ids, FEED_PROFILE_ITEMS],
+        ).fetchall()
+        for feed_id, value in rows:
+            stored.setdefault(feed_id, []).append(value)
+    if None in batch:
+        rows = con.execute(
+            """SELECT d.value FROM article_dates d
+               WHERE d.source = ? AND d.article_id IN (
+                 SELECT article_id FROM articles WHERE source_id = ?)
+               ORDER BY d.value DESC LIMIT ?""",
+            [dates.FEED_PUBLISHED, source_id, FEED_PROFILE_ITEMS],
+        ).fetchall()
+        stored[None] = [row[0] for row in rows]
+    profiles = {}
+    for feed_id, values in batch.items():
+        every = stored.get(feed_id, []) + values
+        if every:
+            profiles[feed_id] = dates.FeedDates(
+                median=dates.feed_dates(every).median, stamped=dates.feed_dates(values).stamped
+            )
+    return profiles
 
 
 def _outlet_ids(
@@ -360,7 +386,10 @@ def _load_one(
     given_outlet_id, outlet_id, wire_outlet_id = _outlet_ids(con, article, context)
     if article.dates:
         choice = dates.choose_published(
-            article.dates, now=context.now, feed=context.feed, fetched_from=context.fetched_from
+            article.dates,
+            now=context.now,
+            feed=context.feeds.get(item.feed_id),
+            fetched_from=context.fetched_from,
         )
     else:  # an input that states a date without saying where it came from
         choice = dates.DateChoice(_as_timestamp(article.published_at), None)
