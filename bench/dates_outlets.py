@@ -120,7 +120,10 @@ def load_and_read(
             run_id = loader.start_run(con, "bench_dates_outlets", feed_url)
             inputs = [
                 loader.ArticleInput(
-                    e.item.identity, e.article if dated else undated(e.article), e.item.url
+                    e.item.identity,
+                    e.article if dated else undated(e.article),
+                    e.item.url,
+                    feed_id=feed_url,
                 )
                 for e in extracted
                 if e.feed_url == feed_url and e.article is not None
