@@ -37,6 +37,7 @@ import codecs
 import contextlib
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -254,10 +255,10 @@ ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle", re.IGNOREC
 def _article_json_ld_dates(tree: HtmlElement) -> list:
     """``datePublished`` values of the page's JSON-LD, those of article objects first
     (a page's WebPage or a related item's dates say less about the article)."""
-    nodes = list(_json_ld_nodes(tree))
-    articles = [n for n in nodes if ARTICLE_TYPES.search(str(n.get("@type", "")))]
-    others = [n for n in nodes if n not in articles]
-    return [n["datePublished"] for n in [*articles, *others] if "datePublished" in n]
+    dated = [n for n in _json_ld_nodes(tree) if "datePublished" in n]
+    articles = [n for n in dated if ARTICLE_TYPES.search(str(n.get("@type", "")))]
+    others = [n for n in dated if not ARTICLE_TYPES.search(str(n.get("@type", "")))]
+    return [n["datePublished"] for n in [*articles, *others]]
 
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
@@ -265,11 +266,11 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null")
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested deeper than Python parses
             continue
-        stack = [data]
+        stack = deque([data])
         while stack:
-            node = stack.pop(0)
+            node = stack.popleft()
             if isinstance(node, list):
                 stack.extend(node)
             elif isinstance(node, dict):
