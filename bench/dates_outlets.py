@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -97,9 +97,11 @@ def extract_all(client: httpx.Client, feed_urls: list[str]) -> list[Extracted]:
 
 
 def undated(article: ExtractedArticle) -> ExtractedArticle:
-    """The article as an item without a pubDate gives it: no feed claim."""
+    """The article as an item without a pubDate gives it: no feed claim (and no date
+    chosen from one)."""
     claims = tuple(c for c in article.dates if c.source not in dates.FEED_SOURCES)
-    return replace(article, dates=claims)
+    chosen = dates.choose_published(claims, now=datetime.now(UTC)).value
+    return replace(article, dates=claims, published_at=chosen.date() if chosen else None)
 
 
 def previous_rule(article: ExtractedArticle) -> date | None:

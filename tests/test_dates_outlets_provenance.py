@@ -19,7 +19,7 @@ from extractors.provenance import find_provenance
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
 from testsupport.localserver import LocalServer
-from warehouse import outlets
+from warehouse import outlets, reports
 from warehouse.db import connection
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
@@ -375,6 +375,9 @@ def test_wire_copy_keeps_its_dateline_links_to_the_agency_original_and_counts_on
         ("Reuters", "LONDON", "Reuters", None, True),  # the original itself
     ]
     assert query(db_path, "SELECT articles, independent_origins FROM story_origins") == [(2, 1)]
+    with connection(db_path, read_only=True) as con:
+        story = reports.coverage_report(con)["stories"][0]
+    assert (story["articles"], story["independent_origins"]) == (2, 1)
 
 
 def test_aliases_map_names_to_one_outlet_and_weights_load_from_csv(

@@ -442,6 +442,7 @@ def coverage_report(
     else:
         src = build_scope(con, filters, summaries.FACTS_VIEW if fresh else None)
         sections = _live_sections(con, src, limit, copies_per_story, step)
+    _add_independent_origins(con, sections["stories"])
     days = sections["days"]
     totals = {  # the report_totals keys, from the sections already computed
         "articles": sum(d["articles"] for d in days),
@@ -479,6 +480,25 @@ def coverage_report(
         "mentions": mentions,
         "matches": matches,
     }
+
+
+def _add_independent_origins(con: duckdb.DuckDBPyConnection, stories: list[dict[str, Any]]) -> None:
+    """Give each story row its ``independent_origins`` (view ``story_origins``, migration
+    010: originals counted once per credited agency, over the whole story)."""
+    ids = [story["story_id"] for story in stories]
+    origins = (
+        dict(
+            con.execute(
+                "SELECT story_id, independent_origins FROM story_origins "
+                "WHERE story_id IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+        )
+        if ids
+        else {}
+    )
+    for story in stories:
+        story["independent_origins"] = origins.get(story["story_id"], 0)
 
 
 def _live_sections(
