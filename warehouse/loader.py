@@ -262,8 +262,8 @@ def _feed_profiles(
     con: duckdb.DuckDBPyConnection, source_id: str, items: list[ArticleInput]
 ) -> dict[str | None, dates.FeedDates]:
     """Per feed of the batch (None: items without one), the profile of its dates: the
-    median of its latest stored feed dates and this batch's, and whether this batch's items
-    share one minute (the feed stamps them)."""
+    median of the dates of its latest announced items (``feed_items``, else this batch's),
+    and whether this batch's items share one minute (the feed stamps them)."""
     batch: dict[str | None, list[datetime]] = {}
     for item in items:
         values = [c.value for c in item.article.dates if c.source in dates.FEED_SOURCES]
@@ -272,15 +272,14 @@ def _feed_profiles(
     stored: dict[str | None, list[datetime]] = {}
     if feed_ids:
         rows = con.execute(
-            """SELECT i.feed_id, d.value FROM article_dates d
-               JOIN feed_items i ON i.article_id = d.article_id
-               WHERE d.source = ? AND i.feed_id IN (SELECT unnest(?::VARCHAR[]))
-               QUALIFY row_number() OVER (PARTITION BY i.feed_id ORDER BY d.value DESC) <= ?""",
-            [dates.FEED_PUBLISHED, feed_ids, FEED_PROFILE_ITEMS],
+            """SELECT feed_id, published_at FROM feed_items
+               WHERE published_at IS NOT NULL AND feed_id IN (SELECT unnest(?::VARCHAR[]))
+               QUALIFY row_number() OVER (PARTITION BY feed_id ORDER BY published_at DESC) <= ?""",
+            [feed_ids, FEED_PROFILE_ITEMS],
         ).fetchall()
         for feed_id, value in rows:
             stored.setdefault(feed_id, []).append(value)
-    if None in batch:
+    if batch.get(None):  # items of no known feed: the source's earlier feed dates
         rows = con.execute(
             """SELECT d.value FROM article_dates d
                WHERE d.source = ? AND d.article_id IN (
@@ -288,10 +287,10 @@ def _feed_profiles(
                ORDER BY d.value DESC LIMIT ?""",
             [dates.FEED_PUBLISHED, source_id, FEED_PROFILE_ITEMS],
         ).fetchall()
-        stored[None] = [row[0] for row in rows]
+        stored[None] = [row[0] for row in rows] + batch[None]
     profiles = {}
     for feed_id, values in batch.items():
-        every = stored.get(feed_id, []) + values
+        every = stored.get(feed_id) or values
         if every:
             profiles[feed_id] = dates.FeedDates(
                 median=dates.feed_dates(every).median, stamped=dates.feed_dates(values).stamped
