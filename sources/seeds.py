@@ -146,7 +146,7 @@ def _manifest_row(row: dict[str, str]) -> tuple[str, SeedMetadata]:
         )
     except ValueError:
         raise ValueError(
-            f"published_at {published!r} is not a date "
+            f"published_at {published!r} is not an ISO date "
             "(write YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, YYYY-MM or YYYY)"
         ) from None
     metadata = SeedMetadata(
