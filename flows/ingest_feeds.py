@@ -364,7 +364,10 @@ def _outcome(
         bytes=len(result.body),
     )
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
@@ -375,7 +378,10 @@ def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_st
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 

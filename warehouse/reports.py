@@ -82,13 +82,19 @@ def article_revisions(con: duckdb.DuckDBPyConnection, article_id: str) -> list[d
 
 
 def list_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every article with the public JSON fields of ``presswatch articles``."""
+    """Every article with the public JSON fields of ``presswatch articles``: where its
+    date and outlet came from, and its provenance (migration 010)."""
     return _rows(
         con,
-        """SELECT article_id AS id, source_ref AS source, url, title, outlet, author,
-                  published_at, first_seen_at, language, extraction_method,
-                  duplicate_of, duplicate_score, story_id, body_text AS text
-           FROM article_overview ORDER BY seen_or_published_at, article_id""",
+        """SELECT v.article_id AS id, v.source_ref AS source, v.url, v.title, v.outlet,
+                  v.author, v.published_at, v.first_seen_at, v.language, v.extraction_method,
+                  v.duplicate_of, v.duplicate_score, v.story_id, v.body_text AS text,
+                  a.published_source, a.outlet_source, p.dateline_place, p.wire_credit,
+                  p.byline, p.agency_original_id
+           FROM article_overview v
+           JOIN articles a                ON a.article_id = v.article_id
+           LEFT JOIN article_provenance p ON p.article_id = v.article_id
+           ORDER BY v.seen_or_published_at, v.article_id""",
     )
 
 
@@ -464,6 +470,7 @@ def coverage_report(
     else:
         src = build_scope(con, filters, summaries.FACTS_VIEW if fresh else None)
         sections = _live_sections(con, src, limit, copies_per_story, step)
+    _add_independent_origins(con, sections["stories"])
     days = sections["days"]
     totals = {  # the report_totals keys, from the sections already computed
         "articles": sum(d["articles"] for d in days),
@@ -502,6 +509,25 @@ def coverage_report(
         "mentions": mentions,
         "matches": matches,
     }
+
+
+def _add_independent_origins(con: duckdb.DuckDBPyConnection, stories: list[dict[str, Any]]) -> None:
+    """Give each story row its ``independent_origins`` (view ``story_origins``, migration
+    010: originals counted once per credited agency, over the whole story)."""
+    ids = [story["story_id"] for story in stories]
+    origins = (
+        dict(
+            con.execute(
+                "SELECT story_id, independent_origins FROM story_origins "
+                "WHERE story_id IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+        )
+        if ids
+        else {}
+    )
+    for story in stories:
+        story["independent_origins"] = origins.get(story["story_id"], 0)
 
 
 def _live_sections(
