@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -19,6 +19,7 @@ from config.settings import Settings
 from extractors.models import ExtractedArticle
 from reporting import markdown as markdown_report
 from textanalysis.fingerprints import Analysis, analyse_ahead
+from textanalysis.language import article_language
 from warehouse import ducklake, loader, reports, search
 from warehouse.db import WarehouseError, connection, held_open
 from warehouse.dedupe import CHUNK, dedupe_articles
@@ -108,6 +109,15 @@ until the dedupe that takes them (~20 KB per article, 200 MB for 10,000). Not mo
 loading stops while the writer dedupes, and the workers with it once they have extracted
 what was fetched; deduping every 1,000 made the 10k end-to-end run slower and bigger
 (README, "Scaling out")."""
+
+
+def with_language(article: ExtractedArticle) -> ExtractedArticle:
+    """``article`` with its language detected from its text and reconciled with the one its
+    page or feed declares (``textanalysis.language``; ``und`` when undeterminable). Run in
+    the extraction tasks, before ``fingerprints_of``: story terms follow the language."""
+    return replace(
+        article, language=article_language(article.title, article.text, article.language)
+    )
 
 
 def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:

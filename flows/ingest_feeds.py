@@ -47,6 +47,7 @@ from flows.common import (
     finish_run,
     refresh_search,
     warehouse_run,
+    with_language,
 )
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
@@ -336,7 +337,7 @@ def extract_pages(pages: list[PageToExtract]) -> ExtractedPages:
     extracted: list[ExtractedArticle | ExtractionFailure] = []
     for page in pages:
         try:
-            extracted.append(extract_html(page.body, url=page.url, hints=page.hints))
+            extracted.append(with_language(extract_html(page.body, url=page.url, hints=page.hints)))
         except ExtractionError as error:
             extracted.append(ExtractionFailure(error.reason, error.detail))
     articles = (e for e in extracted if isinstance(e, ExtractedArticle))
@@ -393,7 +394,7 @@ def _outcome(
 
 def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_store.ItemOutcome:
     try:
-        article = article_from_feed_item(item, outlet=item.outlet)
+        article = with_language(article_from_feed_item(item, outlet=item.outlet))
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
     article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))

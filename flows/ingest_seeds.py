@@ -18,6 +18,7 @@ from flows.common import (
     finish_run,
     refresh_search,
     warehouse_run,
+    with_language,
 )
 from flows.task_runner import extraction_runner
 from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
@@ -75,7 +76,7 @@ def extract(seeds: list[SeedBytes]) -> ExtractedSeeds:
     failures: list[loader.FailedInput] = []
     for seed in seeds:
         try:
-            article = extract_seed(seed.name, seed.raw, seed.metadata)
+            article = with_language(extract_seed(seed.name, seed.raw, seed.metadata))
         except ExtractionError as exc:
             failures.append(loader.FailedInput(seed.name, "extract", exc.reason, exc.detail))
         else:

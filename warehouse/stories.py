@@ -154,7 +154,8 @@ def _neighbours(
     b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
     w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
     cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
-    good = cosine >= settings.join_threshold
+    threshold = np.array([settings.join_threshold_for(b.language) for b in batch])
+    good = cosine >= threshold[me_row]
     me_seq, other_seq, cosine = me_seq[good], other_seq[good], cosine[good]
     order = np.lexsort((other_seq, -cosine, me_seq))
     return me_seq[order].tolist(), other_seq[order].tolist(), cosine[order].tolist()
