@@ -99,8 +99,15 @@ class StorySettings:
     # reports of one event share of their heaviest terms (inflection, compounds, how
     # wordfreq's statistics fit news text), so one threshold splits stories in one language
     # and merges unrelated ones in another. Chosen by 5-fold cross-validation on the
-    # SemEval-2022 Task 8 training pairs (bench/story_quality.py, docs/dedup-and-stories.md).
-    join_threshold_by_language: tuple[tuple[str, float], ...] = ()
+    # SemEval-2022 Task 8 training pairs (bench/story_quality.py, docs/dedup-and-stories.md):
+    # the languages whose own threshold the per-language selection chose in at least four
+    # of the five folds; the others keep ``join_threshold``.
+    join_threshold_by_language: tuple[tuple[str, float], ...] = (
+        ("de", 0.06),
+        ("fr", 0.25),
+        ("pl", 0.06),
+        ("tr", 0.2),
+    )
     # A new article strongly similar to members of several stories bridges them, and they
     # merge. Coverage of one event scores 0.3+ (shared names and rare terms), so a weak
     # link (between join_threshold and this) only places the article, never merges.
