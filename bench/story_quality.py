@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from config.settings import Settings, StorySettings
 from extractors.models import ExtractedArticle
 from flows.common import with_language
+from textanalysis.fingerprints import analyse_batch
 from warehouse import loader
 from warehouse.db import open_connection
 from warehouse.dedupe import dedupe_articles
@@ -227,6 +228,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=13, help="fold assignment")
     parser.add_argument(
+        "--similarity-only",
+        action="store_true",
+        help="no grouping: each pair's cosine of story terms and the best threshold (in-sample)",
+    )
+    parser.add_argument(
         "--declared-language-only",
         action="store_true",
         help="skip the language step (the stored language is what the input declares: none)",
@@ -242,6 +248,9 @@ def main() -> None:
         f"({sum(p.same for p in pairs)} same story); language step {language_ms:.2f} ms/article"
     )
 
+    if args.similarity_only:
+        similarity_only(articles, pairs)
+        return
     grid = GRIDS[args.grid]
     predictions: list[list[bool]] = []
     story_counts: list[int] = []
@@ -269,6 +278,36 @@ def main() -> None:
             f"{c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}"
         )
     print(f"stories per grid setting: {story_counts} for {len(articles)} articles")
+
+
+def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]) -> None:
+    """The pairs alone: cosine of the two articles' story terms (as the dedupe computes
+    them), and per language set the threshold with the best F1 on all its pairs (an
+    optimistic bound for a single threshold; no grouping, no retrieval)."""
+    settings = Settings()
+    refs = list(articles)
+    analysed = analyse_batch(
+        [(articles[r].title, articles[r].text, articles[r].language) for r in refs],
+        settings.dedup,
+        settings.stories.top_terms,
+    )
+    terms = {r: a[1].as_dict() for r, a in zip(refs, analysed, strict=True)}
+    cosines = [sum(w * terms[p.right].get(t, 0.0) for t, w in terms[p.left].items()) for p in pairs]
+    thresholds = [k / 100 for k in range(2, 60)]
+    for key in (*LANGUAGE_SETS, "same-language"):
+        chosen = [
+            k
+            for k, p in enumerate(pairs)
+            if key == p.languages or (key == "same-language" and "-" not in p.languages)
+        ]
+
+        def f1(threshold: float, chosen: list[int] = chosen) -> float:
+            return score([pairs[k] for k in chosen], [cosines[k] >= threshold for k in chosen])[
+                "all"
+            ].f1
+
+        best = max(thresholds, key=f1)
+        print(f"{key:14s} best single threshold {best:.2f}: F1 {f1(best):.3f}")
 
 
 def cross_validate(
