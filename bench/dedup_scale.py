@@ -253,8 +253,12 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
         con.unregister("bulk_terms")
         # Stories and copy links as generated (the incremental batch meets a real state).
         story_ids = ["s" + stable_id("scale-story", str(g.story)) for g in items]
-        con.execute(
-            "INSERT OR IGNORE INTO stories SELECT unnest($1), unnest($2), $3, $3",
+        con.execute(  # no key on stories since migration 008: new stories only, once each
+            """INSERT INTO stories (story_id, label, created_at, updated_at)
+               SELECT story_id, any_value(label), $3, $3
+               FROM (SELECT unnest($1) AS story_id, unnest($2) AS label)
+               WHERE story_id NOT IN (SELECT story_id FROM stories)
+               GROUP BY story_id""",
             [story_ids, [g.title for g in items], now],
         )
         con.execute(

@@ -117,7 +117,16 @@ def cmd_articles(args: argparse.Namespace, console: Console) -> int:
             console,
             "Articles",
             rows,
-            ["id", "source", "title", "outlet", "published_at", "duplicate_of", "story_id"],
+            [
+                "id",
+                "source",
+                "title",
+                "outlet",
+                "language",
+                "published_at",
+                "duplicate_of",
+                "story_id",
+            ],
         )
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from config.settings import Settings
 from extractors.plaintext import extract_plaintext
 from flows.common import with_language
+from presswatch.cli import main
 from tests.conftest import SEEDS
 from tests.helpers import article, fresh_db, load_and_dedupe
 from testsupport.corpus import paragraphs
@@ -295,7 +297,7 @@ def _multilingual_items() -> dict[str, object]:
 
 
 def test_reports_of_one_event_group_in_their_language_and_rebuild_agrees(
-    db_path: Path,
+    db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     con = fresh_db(db_path)
     ids = load_and_dedupe(con, _multilingual_items())
@@ -308,6 +310,11 @@ def test_reports_of_one_event_group_in_their_language_and_rebuild_agrees(
     before = set(story.items())
     rebuild(con, Settings(), batch_size=3)
     assert set(stories(con).items()) == before
+    con.close()
+    assert main(["articles", "--db", str(db_path), "--format", "json"]) == 0
+    shown = {row["source"]: row["language"] for row in json.loads(capsys.readouterr().out)}
+    assert shown == languages
+    assert main(["articles", "--db", str(db_path)]) == 0  # the table shows the column too
 
 
 def test_bad_input_is_stored_and_grouped_with_language_und(db_path: Path) -> None:
