@@ -332,3 +332,24 @@ def test_bad_input_is_stored_and_grouped_with_language_und(db_path: Path) -> Non
     assert languages == dict.fromkeys(items, "und")
     story = stories(con)
     assert set(story) == set(ids.values())  # every one of them is in a story
+
+
+def test_reports_and_search_filter_by_language(db_path: Path, capsys) -> None:
+    con = fresh_db(db_path)
+    load_and_dedupe(con, _multilingual_items())
+    con.close()
+    db = ["--db", str(db_path)]
+    assert main(["report", "coverage", *db, "--format", "json", "--language", "de"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"]["articles"] == 2 and report["totals"]["stories"] == 1
+    assert main(["report", "coverage", *db, "--format", "csv", "--language", "TR"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == 2 and "Kadıköy" in rows[1]  # header + the Turkish story
+    assert main(["report", "coverage", *db, "--format", "json", "--language", "und"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["articles"] == 0
+    for language, found in (("de", 2), ("tr", 0)):
+        code = main(["search", "Mosel", *db, "--format", "json", "--language", language])
+        assert code == 0
+        assert len(json.loads(capsys.readouterr().out)) == found
+    assert main(["report", "coverage", *db, "--language", "not a language"]) == 1
+    assert "not a language code" in capsys.readouterr().err
