@@ -63,7 +63,7 @@ class Detection:
 
 @cache
 def _identifier():
-    """The bundled model, loaded once per process (~0.3 s)."""
+    """The bundled model, loaded once per process (0.3-1 s)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -126,9 +126,10 @@ def is_mixed(body: str) -> bool:
 
 def article_language(title: str | None, body: str, declared: str | None = None) -> str:
     """The article's language (ISO 639-1 where the detector has one), or ``und``."""
-    if letter_count(body) < MIN_LETTERS:
+    letters = letter_count(body)
+    if letters < MIN_LETTERS:
         return UNDETERMINED
-    if letter_count(body) >= 2 * SEGMENT_LETTERS and is_mixed(body):
+    if letters >= 2 * SEGMENT_LETTERS and is_mixed(body):
         return UNDETERMINED
     sample = body[:DETECTION_CHARS]
     whole = detect(f"{title}\n{sample}" if title else sample)
