@@ -3,7 +3,7 @@
 Each pair is two real news articles rated by people; ``Overall`` <= 1.5 is the same
 story, >= 3.5 unrelated (pairs in between are not scored). Every distinct article of the
 file goes through the flows' own path: the language step of the extraction tasks
-(``flows.common.with_language``), ``warehouse.loader`` and the real dedupe step
+(``flows.fingerprints_ahead.with_language``), ``warehouse.loader`` and the real dedupe step
 (``dedupe_articles``), all at once, into a temporary DuckDB file; ``story_members`` is read
 back. A pair is predicted "same story" when both articles are in one story.
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import Settings, StorySettings
 from extractors.models import ExtractedArticle
-from flows.common import with_language
+from flows.fingerprints_ahead import with_language
 from textanalysis.fingerprints import analyse_batch
 from warehouse import loader
 from warehouse.db import open_connection

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.models import ExtractedArticle
-from flows.common import with_language
+from flows.fingerprints_ahead import with_language
 from textanalysis.fingerprints import cosine, statistics_language, term_vector
 from textanalysis.language import (
     UNDETERMINED,

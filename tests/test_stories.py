@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config.settings import Settings
 from extractors.plaintext import extract_plaintext
-from flows.common import with_language
+from flows.fingerprints_ahead import with_language
 from presswatch.cli import main
 from tests.conftest import SEEDS
 from tests.helpers import article, fresh_db, load_and_dedupe
