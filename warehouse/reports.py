@@ -125,7 +125,8 @@ class ReportFilter:
 
     ``since``/``until`` are inclusive days of the article's date (published, else first
     seen); ``outlet`` an outlet name (any case); ``story`` a story id or words of its label;
-    ``watch`` a watchlist name (articles matching any of its queries).
+    ``watch`` a watchlist name (articles matching any of its queries); ``language`` an
+    article language (``de``, or ``und`` for undetermined; ``de`` also matches ``de-AT``).
     """
 
     since: date | None = None
@@ -133,16 +134,31 @@ class ReportFilter:
     outlet: str | None = None
     story: str | None = None
     watch: str | None = None
+    language: str | None = None
 
     def macro_call(self, macro: str, src: str | None = None) -> tuple[str, list[Any]]:
         """``report_x(since := ?, ...)`` and its parameters; ``src`` names the table of
-        articles the macro reads (default ``article_overview``)."""
+        articles the macro reads (default ``article_overview``).
+
+        The language filter is applied to ``report_articles`` only (the other sections
+        read a scope of already filtered articles: ``build_scope``, ``report_section``),
+        around the macro rather than inside it, so the report macros keep their signature.
+        """
         sql = f"{macro}(since := ?, until := ?, outlet_name := ?, story := ?, watch := ?"
         params: list[Any] = [self.since, self.until, self.outlet, self.story, self.watch]
         if src:
             sql += ", src := ?"
             params.append(src)
-        return sql + ")", params
+        sql += ")"
+        if self.language is not None:
+            if macro != "report_articles":
+                raise ValueError(f"{macro} cannot filter by language: read a scope table")
+            sql = (
+                f"(SELECT * FROM {sql} WHERE article_id IN (SELECT article_id FROM articles "
+                "WHERE lower(language) = lower(?) OR lower(language) LIKE lower(?) || '-%'))"
+            )
+            params += [self.language, self.language]
+        return sql, params
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -274,6 +290,8 @@ def report_section(
 ) -> list[dict[str, Any]]:
     """Rows of one report section; ``stories`` restricts story-keyed sections to those ids,
     ``per_story`` keeps the first N rows of each story (timeline, copies)."""
+    if filters is not None and filters.language is not None and src is None:
+        src = build_scope(con, filters)  # (the language filter applies to articles only)
     summary = use_summaries(con, filters, src)
     return _rows(
         con,
@@ -355,7 +373,12 @@ def export_parquet(
     limit: int | None = None,
 ) -> None:
     """Write one section to a Parquet file with DuckDB's COPY (typed columns)."""
-    sql, params = section_sql(section, filters, limit=limit, summary=use_summaries(con, filters))
+    if filters is not None and filters.language is not None:  # as in report_section
+        sql, params = section_sql(section, limit=limit, src=build_scope(con, filters))
+    else:
+        sql, params = section_sql(
+            section, filters, limit=limit, summary=use_summaries(con, filters)
+        )
     target = str(path).replace("'", "''")
     con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
 
