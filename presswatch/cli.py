@@ -17,9 +17,11 @@ from presswatch.commands import (
     feeds,
     ingest,
     lake,
+    outlets,
     report,
     scheduler,
     search,
+    sources,
     watch,
 )
 from presswatch.errors import (
@@ -39,6 +41,8 @@ COMMAND_MODULES = (
     report,
     articles,
     feeds,
+    outlets,
+    sources,
     search,
     watch,
     alerts,
