@@ -19,23 +19,26 @@ from warehouse import reports
 # The documented schema (README, "Coverage report: JSON and CSV").
 TOP_KEYS = {
     "schema_version", "generated_at", "filters", "totals", "stories", "outlets", "days",
-    "timeline", "copies", "watchlists", "mentions", "matches",
+    "timeline", "copies", "watchlists", "mentions", "matches", "previous_period",
 }  # fmt: skip
 TOTALS = ["articles", "distinct_articles", "stories", "outlets", "copies", "days", "first_day",
-          "last_day"]  # fmt: skip
+          "last_day", "weighted_articles"]  # fmt: skip
 COLUMNS = {
     "story": ["story_id", "label", "first_seen", "first_published", "articles",
               "distinct_articles", "copies", "outlets", "outlet_names", "last_seen",
-              "days_active", "original_id", "original_title", "original_outlet", "copied_by"],
+              "days_active", "original_id", "original_title", "original_outlet", "copied_by",
+              "original_url", "weighted_articles", "share", "weighted_share"],
     "outlet": ["outlet", "articles", "originals", "copies", "stories", "first_article",
-               "last_article", "originals_copied", "times_copied"],
+               "last_article", "originals_copied", "times_copied", "weight",
+               "weighted_articles", "share", "weighted_share"],
     "day": ["day", "articles", "distinct_articles", "stories", "outlets", "copies"],
     "timeline": ["story_id", "day", "articles", "distinct_articles", "copies", "outlets"],
     "copies": ["story_id", "original_id", "original_title", "original_outlet", "original_at",
-               "copy_id", "copy_title", "copy_outlet", "copy_at", "score", "lag_hours"],
+               "copy_id", "copy_title", "copy_outlet", "copy_at", "score", "lag_hours",
+               "original_url", "copy_url"],
     "mentions": ["watchlist", "day", "articles", "distinct_articles"],
     "matches": ["watchlist", "query", "article_id", "title", "outlet", "published_or_seen",
-                "story_id", "duplicate_of", "snippet"],
+                "story_id", "duplicate_of", "snippet", "url"],
 }  # fmt: skip
 VIEWS = {"story": "coverage_by_story", "outlet": "coverage_by_outlet", "day": "coverage_by_day"}
 
@@ -80,7 +83,16 @@ def test_json_schema(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         s["articles"] for s in report["stories"]
     )
     assert sum(d["articles"] for d in report["days"]) == 8
-    assert report["watchlists"] == [{"name": "fuel", "queries": ["fuel AND duty"], "articles": 2}]
+    assert report["watchlists"] == [
+        {
+            "name": "fuel",
+            "queries": ["fuel AND duty"],
+            "articles": 2,
+            "distinct_articles": 2,
+            "share_of_voice": 1.0,
+            "distinct_share_of_voice": 1.0,
+        }
+    ]
 
 
 def test_macros_agree_with_the_views(db: str) -> None:

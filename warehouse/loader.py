@@ -145,7 +145,8 @@ def ensure_outlet(
            ON outlets.outlet_id = new.outlet_id
            WHEN MATCHED AND outlets.domain IS NULL AND new.domain IS NOT NULL
              THEN UPDATE SET domain = new.domain
-           WHEN NOT MATCHED THEN INSERT VALUES (new.outlet_id, new.name, new.domain)""",
+           WHEN NOT MATCHED THEN INSERT (outlet_id, name, domain)
+                VALUES (new.outlet_id, new.name, new.domain)""",
         [outlet_id, name.strip(), domain],
     )
     return outlet_id
