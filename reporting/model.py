@@ -31,6 +31,7 @@ class Column:
     kind: Kind = Kind.TEXT
     link: str | None = None
     drop_rank: int = 0
+    min_width: int = 8  # a text column is never cut narrower than this
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def summary_paragraph(report: dict[str, Any]) -> str:
         opening = f"On {day_with_year(first)}, " if first else ""
     text = (
         f"{opening}presswatch found {_plural(totals['articles'], 'article', 'articles')} "
-        f"({totals['distinct_articles']:,} distinct, {totals.get('copies', 0):,} copies) "
+        f"({totals['distinct_articles']:,} distinct, "
+        f"{_plural(totals.get('copies', 0), 'copy', 'copies')}) "
         f"in {_plural(totals['stories'], 'story', 'stories')} "
         f"from {_plural(totals['outlets'], 'known outlet', 'known outlets')}."
     )
@@ -158,7 +160,7 @@ def stories_table(report: dict[str, Any], limit: int | None = None) -> Table:
         "stories",
         title,
         (
-            Column("label", "story"),
+            Column("label", "story", min_width=24),
             Column("articles", "articles", Kind.COUNT),
             Column("distinct_articles", "distinct", Kind.COUNT, drop_rank=2),
             Column("copies", "copies", Kind.COUNT),
@@ -184,7 +186,7 @@ def outlets_table(report: dict[str, Any], limit: int | None = None) -> Table:
         "outlets",
         title,
         (
-            Column("outlet", "outlet"),
+            Column("outlet", "outlet", min_width=16),
             Column("articles", "articles", Kind.COUNT),
             Column("share", "share", Kind.SHARE, drop_rank=3),
             Column("weight", "weight", Kind.SCORE, drop_rank=5),
@@ -259,11 +261,11 @@ def matches_table(report: dict[str, Any]) -> Table:
         "Watchlist matches (most recent first)",
         (
             Column("watchlist", "watchlist"),
-            Column("title", "title", link="url"),
-            Column("outlet", "outlet", drop_rank=2),
-            Column("published_or_seen", "date", Kind.DAY, drop_rank=3),
-            Column("queries", "queries", drop_rank=4),
-            Column("snippet", "snippet", drop_rank=1),
+            Column("title", "title", link="url", min_width=24),
+            Column("outlet", "outlet", drop_rank=1, min_width=12),
+            Column("published_or_seen", "date", Kind.DAY, drop_rank=2),
+            Column("queries", "queries", drop_rank=3),
+            Column("snippet", "snippet", drop_rank=4),
         ),
         tuple(grouped_matches(report["matches"])),
     )

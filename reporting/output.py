@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reporting.cells import Kind, cell, plain
+from reporting.cells import Kind, cell, plain, shorten
 from reporting.model import Column
 from reporting.model import Table as ReportTable
 
@@ -32,7 +32,6 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 # Rich's default table: one border column, then per column two spaces of padding and a rule.
 _BORDER = 1
 _PER_COLUMN = 3
-_MIN_TEXT_WIDTH = 8
 
 
 def _json_default(value: Any) -> Any:
@@ -104,37 +103,35 @@ def _natural_width(column: Column, texts: list[str], max_width: int) -> int:
 def _min_width(column: Column, natural: int) -> int:
     if column.kind.numeric or column.kind in (Kind.DAY, Kind.TIME):
         return natural  # numbers and dates are never cut
-    return min(natural, max(_MIN_TEXT_WIDTH, min(len(column.header), 12)))
+    return min(natural, column.min_width)
 
 
-def _fit(
+def _overhead(count: int) -> int:
+    return _BORDER + _PER_COLUMN * count
+
+
+def _layout(
     columns: Sequence[Column], texts: dict[str, list[str]], width: int, max_width: int
-) -> tuple[list[Column], list[Column]]:
-    """The columns that fit ``width`` (least useful dropped first) and those dropped."""
+) -> tuple[dict[str, int], list[Column]] | None:
+    """Each kept column's width, so the table fits ``width``, and the columns dropped
+    (least useful first); ``None`` when even the columns that cannot go do not fit."""
     kept = list(columns)
     dropped: list[Column] = []
-
-    def needed() -> int:
-        return _BORDER + sum(
-            _PER_COLUMN + _min_width(c, _natural_width(c, texts[c.key], max_width)) for c in kept
-        )
-
-    while needed() > width:
+    natural = {c.key: _natural_width(c, texts[c.key], max_width) for c in columns}
+    least = {c.key: _min_width(c, natural[c.key]) for c in columns}
+    while sum(least[c.key] for c in kept) + _overhead(len(kept)) > width:
         droppable = [c for c in kept if c.drop_rank > 0]
         if not droppable:
-            break
+            return None
         worst = max(droppable, key=lambda c: (c.drop_rank, kept.index(c)))
         kept.remove(worst)
         dropped.append(worst)
-    return kept, dropped
-
-
-def _fits(columns: Sequence[Column], texts: dict[str, list[str]], width: int, mw: int) -> bool:
-    return (
-        _BORDER
-        + sum(_PER_COLUMN + _min_width(c, _natural_width(c, texts[c.key], mw)) for c in columns)
-        <= width
-    )
+    widths = {c.key: natural[c.key] for c in kept}
+    room = width - _overhead(len(kept))
+    while sum(widths.values()) > room:  # narrow the widest text column, one step at a time
+        key = max((k for k in widths if widths[k] > least[k]), key=lambda k: widths[k])
+        widths[key] -= 1
+    return widths, dropped
 
 
 def print_rows(
@@ -151,31 +148,29 @@ def print_rows(
         console.print(Text(f"{plain(title)}: (none)"))
         return
     texts = {c.key: [cell(row.get(c.key), c.kind) for row in rows] for c in columns}
-    kept, dropped = _fit(columns, texts, console.width, max_width)
-    if not _fits(kept, texts, console.width, max_width):
+    layout = _layout(columns, texts, console.width, max_width)
+    if layout is None:
         _print_vertical(console, title, columns, texts, len(rows))
         return
-    table = Table(title=Text(plain(title)), title_justify="left")
+    widths, dropped = layout
+    kept = [c for c in columns if c.key in widths]
+    table = Table(title=Text(shorten(plain(title), console.width)), title_justify="left")
     for column in kept:
-        natural = _natural_width(column, texts[column.key], max_width)
         table.add_column(
-            Text(column.header),
+            Text(shorten(column.header, widths[column.key])),
             justify="right" if column.kind.numeric else "left",
             no_wrap=True,
-            overflow="ellipsis",
-            min_width=_min_width(column, natural),
-            max_width=max_width,
+            width=widths[column.key],
         )
     for i in range(len(rows)):
-        table.add_row(*(Text(texts[c.key][i]) for c in kept))
+        table.add_row(*(Text(shorten(texts[c.key][i], widths[c.key])) for c in kept))
     console.print(table)
-    hidden = [c.header for c in dropped]
-    if hidden:
-        note = (note + " " if note else "") + (
-            f"(not shown at this width: {', '.join(hidden)}; --format json has every field)"
-        )
+    if dropped:
+        hidden = ", ".join(c.header for c in dropped)
+        note = f"{note} " if note else ""
+        note += f"(not shown at this width: {hidden}; --format json has every field)"
     if note:
-        console.print(Text(note))
+        print_phrases(console, [note])
 
 
 def _print_vertical(
@@ -188,7 +183,8 @@ def _print_vertical(
         for column in columns:
             value = texts[column.key][i]
             if value:
-                console.print(Text(f"{column.header:>{label}}: {value}"), overflow="ellipsis")
+                line = f"{column.header:>{label}}: {value}"
+                console.print(Text(shorten(line, console.width)), no_wrap=True)
         console.print()
 
 
