@@ -92,7 +92,7 @@ def pack_phrases(phrases: Iterable[str], width: int, lead: str = "") -> list[str
 def print_phrases(console: Console, phrases: Iterable[str], lead: str = "") -> None:
     """One summary sentence, broken between phrases to fit the console."""
     for line in pack_phrases([plain(p) for p in phrases], console.width, lead):
-        console.print(Text(line), soft_wrap=True)
+        console.print(Text(line))  # only a phrase longer than a line wraps (at words)
 
 
 def _natural_width(column: Column, texts: list[str], max_width: int) -> int:

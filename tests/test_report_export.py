@@ -12,9 +12,14 @@ from pathlib import Path
 import duckdb
 import pytest
 import report_data
+from helpers import load_and_dedupe
+from rich.console import Console
 
+from extractors.models import ExtractedArticle
 from presswatch.cli import EXIT_ERROR, main
-from warehouse import reports
+from reporting import markdown, output, terminal
+from warehouse import reports, watchlists
+from warehouse.db import open_connection
 
 # The documented schema (README, "Coverage report: JSON and CSV").
 TOP_KEYS = {
@@ -192,3 +197,188 @@ def test_table_output(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "coverage", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "8 articles" in out and "Stories" in out and "Watchlists" in out
+
+
+# --- outside text is text: markup, control sequences, formulas, HTML, wildcards ---------
+
+HOSTILE_TITLE = "Mayor [/bold] quits \x1b]0;pwned\x07 <img src=https://beacon.example/p.gif>"
+FORMULA_TITLE = '=HYPERLINK("https://evil.example","Click")'
+BODY = (
+    "The harbour authority approved the new ferry terminal after a long inquiry into noise "
+    "and traffic. Residents said the decision ignored their objections. Work starts in May "
+    "and the terminal opens next year, the authority said in a statement on Tuesday."
+)
+
+
+def _hostile_articles() -> dict[str, ExtractedArticle]:
+    return {
+        "hostile-1": ExtractedArticle(
+            title=HOSTILE_TITLE, text=BODY, method="test", published_at=date(2024, 5, 2),
+            outlet="Harbour News", url="javascript:alert(document.cookie)",
+        ),
+        "formula-1": ExtractedArticle(
+            title=FORMULA_TITLE, text="Councillors voted on the budget for the new library "
+            "wing on Monday evening. The vote was close and the chair used a casting vote. "
+            "Building starts in spring and the wing opens in two years, officers said.",
+            method="test", published_at=date(2024, 5, 3), outlet="+Plus Weekly",
+            url="https://plus.example/library?a=1&b=2",
+        ),
+    }  # fmt: skip
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> str:
+    path = tmp_path / "hostile.duckdb"
+    con = open_connection(path)
+    load_and_dedupe(con, _hostile_articles(), source="hostile")
+    watchlists.add(con, "ferry", ["ferry", "harbour"])
+    watchlists.add(con, "library", ["library"])
+    con.close()
+    return str(path)
+
+
+@pytest.mark.parametrize("command", [["articles"], ["report", "coverage"], ["search", "ferry"]])
+def test_outside_text_prints_as_text_never_as_markup_or_control(
+    hostile_db: str,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # wide enough to show whole titles
+    assert main([*command, "--db", hostile_db]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "\x1b" not in captured.out and "\x07" not in captured.out  # no raw control
+    assert "[/bold]" in captured.out  # printed as the text it is
+    assert "\\x1b" in captured.out  # shown escaped
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(
+    hostile_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for by in ("story", "outlet", "matches", "copies"):
+        assert main(["report", "coverage", "--format", "csv", "--by", by, "--db", hostile_db]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        for row in rows:
+            for value in row.values():
+                assert not value.startswith(("=", "+", "@", "\t", "\r")), (by, value)
+    assert (
+        main(["report", "coverage", "--format", "csv", "--by", "matches", "--db", hostile_db]) == 0
+    )
+    titles = [r["title"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
+    assert "'" + FORMULA_TITLE in titles
+    assert (
+        main(["report", "coverage", "--format", "csv", "--by", "outlet", "--db", hostile_db]) == 0
+    )
+    outlets = [r["outlet"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))]
+    assert "'+Plus Weekly" in outlets
+    assert output.csv_safe("-2+3") == "'-2+3" and output.csv_safe(-2) == -2
+    assert [output.csv_safe(lead + "x") for lead in "=+-@\t\r"] == [
+        "'" + lead + "x" for lead in "=+-@\t\r"
+    ]
+
+
+def test_markdown_artifact_renders_outside_text_escaped(hostile_db: str) -> None:
+    con = duckdb.connect(hostile_db, read_only=True)
+    try:
+        text = markdown.render(reports.coverage_report(con))
+    finally:
+        con.close()
+    assert "<img" not in text and "&lt;img src=https://beacon" in text
+    assert "javascript:" not in text
+    assert "\x1b" not in text
+    assert "\\[/bold\\]" in text  # brackets cannot open a link
+    # The library article links to its page; the hostile one has no link at all.
+    assert "](https://plus.example/library?a=1&b=2)" in text
+    # Matched by both queries, the ferry article is listed once, with both.
+    assert text.count("**Mayor") == 1 and "matched ferry, harbour" in text
+
+
+@pytest.mark.parametrize("pattern", ["%", "_", "%%", "M_yor%"])
+def test_story_filter_wildcards_match_nothing(
+    hostile_db: str, pattern: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = _json(capsys, "--story", pattern, "--db", hostile_db)
+    assert report["stories"] == [] and report["totals"]["articles"] == 0
+    assert _json(capsys, "--story", "mayor", "--db", hostile_db)["totals"]["articles"] > 0
+
+
+def test_terminal_report_fits_80_columns(db: str) -> None:
+    con = duckdb.connect(db, read_only=True)
+    try:
+        watchlists_report = reports.coverage_report(con)
+        rows = reports.list_articles(con)
+    finally:
+        con.close()
+    for width in (80, 60):
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, color_system=None)
+        terminal.print_coverage(console, watchlists_report, 20)
+        output.print_table(console, "Articles", rows, ["id", "source", "title", "outlet",
+                           "published_at", "duplicate_of", "story_id"])  # fmt: skip
+        lines = buffer.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= width, width
+        assert any("…" in line for line in lines)  # long titles cut with an ellipsis
+    assert any(line.startswith("Coverage: 8 articles,") for line in lines)
+
+
+def test_summary_lines_break_between_phrases() -> None:
+    phrases = ["12,345 articles", "9,876 distinct after deduplication", "in 321 stories",
+               "from 45 known outlets"]  # fmt: skip
+    for width in range(20, 100):
+        lines = output.pack_phrases(phrases, width, lead="Coverage: ")
+        joined = " ".join(lines)
+        assert joined == "Coverage: " + ", ".join(phrases)
+        for phrase in phrases:
+            assert any(phrase in line for line in lines), (width, phrase)
+        assert all(len(line) <= width for line in lines if ", " in line), width
+
+
+def test_share_of_voice_weights_and_watchlists(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    con = duckdb.connect(db)
+    try:
+        con.execute("UPDATE outlets SET weight = 3 WHERE name = 'Northfield Herald'")
+        watchlists.add(con, "rivals", ["flood OR river", "fuel"])
+    finally:
+        con.close()
+    report = _json(capsys, "--db", db)
+    herald = next(o for o in report["outlets"] if o["outlet"] == "Northfield Herald")
+    gazette = next(o for o in report["outlets"] if o["outlet"] == "Easton Gazette")
+    assert (herald["articles"], herald["weight"], herald["weighted_articles"]) == (1, 3.0, 3.0)
+    assert report["totals"]["weighted_articles"] == 10.0  # 8 articles, one weighing 3
+    assert herald["share"] == 0.125 and herald["weighted_share"] == 0.3
+    assert gazette["weighted_share"] == 0.2
+    budget = next(s for s in report["stories"] if s["label"].startswith("Chancellor"))
+    assert budget["weighted_articles"] == 4.0 and budget["weighted_share"] == 0.4
+    assert sum(s["share"] for s in report["stories"]) == pytest.approx(1.0)
+    voice = {w["name"]: w for w in report["watchlists"]}
+    assert (voice["fuel"]["articles"], voice["rivals"]["articles"]) == (2, 3)
+    assert voice["fuel"]["share_of_voice"] == 0.4 and voice["rivals"]["share_of_voice"] == 0.6
+    assert sum(w["distinct_share_of_voice"] for w in voice.values()) == pytest.approx(1.0)
+    csv_out = main(["report", "coverage", "--format", "csv", "--by", "outlet", "--db", db])
+    assert csv_out == 0
+    rows = {r["outlet"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows["Northfield Herald"]["weighted_share"] == "0.3"
+
+
+def test_copies_count_once_in_a_watchlists_share(tmp_path: Path) -> None:
+    con = report_data.build(tmp_path / "w.duckdb")
+    try:
+        watchlists.add(con, "baby p", ['"baby p"'])
+        (row,) = [w for w in reports.coverage_report(con)["watchlists"] if w["name"] == "baby p"]
+        copies = con.execute(
+            "SELECT count(*) FROM watch_matches m JOIN duplicate_links d USING (article_id) "
+            "WHERE m.watchlist = 'baby p'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert copies >= 1
+    assert row["distinct_articles"] == row["articles"] - copies
+
+
+def test_previous_period_of_the_same_length(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _json(capsys, "--since", "2009-03-12", "--until", "2009-03-14", "--db", db)
+    assert report["previous_period"] == {
+        "first_day": "2009-03-09", "last_day": "2009-03-11", "days": 3, "articles": 2,
+        "distinct_articles": 2,
+    }  # fmt: skip
