@@ -310,7 +310,7 @@ def test_terminal_report_fits_80_columns(db: str) -> None:
         rows = reports.list_articles(con)
     finally:
         con.close()
-    for width in (80, 60):
+    for width in (80, 60, 30):  # 30: too narrow for a table, rows go vertical
         buffer = io.StringIO()
         console = Console(file=buffer, width=width, color_system=None)
         terminal.print_coverage(console, watchlists_report, 20)
@@ -319,6 +319,8 @@ def test_terminal_report_fits_80_columns(db: str) -> None:
         lines = buffer.getvalue().splitlines()
         assert max(len(line) for line in lines) <= width, width
         assert any("…" in line for line in lines)  # long titles cut with an ellipsis
+        vertical = [line for line in lines if line.lstrip().startswith("story: ")]
+        assert bool(vertical) == (width == 30), width
     assert any(line.startswith("Coverage: 8 articles,") for line in lines)
 
 
