@@ -175,7 +175,10 @@ def _fill(
         "INSERT INTO sources VALUES ('bench', 'bench', 'bench://scale', 'bench', NULL, now())"
     )
     con.register("s_src", {"story_id": story_ids, "label": labels})
-    con.execute("INSERT INTO stories SELECT story_id, label, now(), now() FROM s_src")
+    con.execute(
+        "INSERT INTO stories (story_id, label, created_at, updated_at) "
+        "SELECT story_id, label, now(), now() FROM s_src"
+    )
     con.register(
         "a_src",
         {

@@ -568,11 +568,7 @@ def _watch_section(report: dict[str, Any]) -> str:
 def render(report: dict[str, Any], title: str = "Coverage report") -> str:
     totals = report["totals"]
     generated = report.get("generated_at")
-    period = (
-        f"{_day(totals['first_day'])} – {_day(totals['last_day'])}"
-        if totals.get("first_day")
-        else ""
-    )
+    period = model.period_text(totals)
     kpis = [
         ("Articles", totals["articles"]),
         ("Distinct", totals["distinct_articles"]),
@@ -603,7 +599,7 @@ def render(report: dict[str, Any], title: str = "Coverage report") -> str:
 <main>
 <header>
   <div><h1>{escape(title)}</h1>
-  <div class="sub">{escape(period)}{" · " if period else ""}generated {_when(generated)} UTC
+  <div class="sub">{"Period: " + escape(period) + " · " if period else ""}generated {_when(generated)} UTC
   by presswatch</div></div>
   <div class="filters">{_filters_text(report["filters"])}</div>
 </header>

@@ -34,7 +34,7 @@ def _url(link: str) -> str:
     return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", link)
 
 
-def _cell(row: dict[str, Any], column: Column) -> str:
+def _linked_cell(row: dict[str, Any], column: Column) -> str:
     text = escape_text(cell(row.get(column.key), column.kind))
     link = model.link_of(row, column)
     return f"[{text}]({_url(link)})" if link and text else text
@@ -47,7 +47,7 @@ def table_lines(table: Table) -> list[str]:
     right = [c.kind.numeric for c in table.columns]
     lines = ["| " + " | ".join(escape_text(c.header) for c in table.columns) + " |"]
     lines.append("|" + "|".join("---:" if r else "---" for r in right) + "|")
-    lines += ["| " + " | ".join(_cell(row, c) for c in table.columns) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(_linked_cell(row, c) for c in table.columns) + " |" for row in table.rows]
     return lines
 
 
@@ -61,7 +61,7 @@ def _matches_lines(report: dict[str, Any]) -> list[str]:
         for m in (m for m in matches if m["watchlist"] == w["name"]):
             outlet = escape_text(cell(m["outlet"] or model.UNKNOWN_OUTLET))
             lines.append(
-                f"- **{_cell(m, title)}** ({outlet}, {cell(m['published_or_seen'])}; "
+                f"- **{_linked_cell(m, title)}** ({outlet}, {cell(m['published_or_seen'])}; "
                 f"matched {escape_text(cell(m['queries']))}): {escape_text(cell(m['snippet']))}"
             )
         lines.append("")
