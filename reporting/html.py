@@ -569,6 +569,7 @@ def render(report: dict[str, Any], title: str = "Coverage report") -> str:
     totals = report["totals"]
     generated = report.get("generated_at")
     period = model.period_text(totals)
+    period_html = f"Period: {escape(period)} · " if period else ""
     kpis = [
         ("Articles", totals["articles"]),
         ("Distinct", totals["distinct_articles"]),
@@ -599,7 +600,7 @@ def render(report: dict[str, Any], title: str = "Coverage report") -> str:
 <main>
 <header>
   <div><h1>{escape(title)}</h1>
-  <div class="sub">{"Period: " + escape(period) + " · " if period else ""}generated {_when(generated)} UTC
+  <div class="sub">{period_html}generated {_when(generated)} UTC
   by presswatch</div></div>
   <div class="filters">{_filters_text(report["filters"])}</div>
 </header>

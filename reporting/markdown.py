@@ -47,7 +47,8 @@ def table_lines(table: Table) -> list[str]:
     right = [c.kind.numeric for c in table.columns]
     lines = ["| " + " | ".join(escape_text(c.header) for c in table.columns) + " |"]
     lines.append("|" + "|".join("---:" if r else "---" for r in right) + "|")
-    lines += ["| " + " | ".join(_linked_cell(row, c) for c in table.columns) + " |" for row in table.rows]
+    for row in table.rows:
+        lines.append("| " + " | ".join(_linked_cell(row, c) for c in table.columns) + " |")
     return lines
 
 
