@@ -384,3 +384,4 @@ def test_previous_period_of_the_same_length(db: str, capsys: pytest.CaptureFixtu
         "first_day": "2009-03-09", "last_day": "2009-03-11", "days": 3, "articles": 2,
         "distinct_articles": 2,
     }  # fmt: skip
+    assert _json(capsys, "--db", db)["previous_period"] is None  # all time has no "before"

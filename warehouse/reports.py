@@ -508,11 +508,12 @@ def previous_period(
     source: str | None = None,
 ) -> dict[str, Any] | None:
     """The same filters over the period of the same length just before this report's
-    (``--since``/``--until``, else the days its articles span): its days and counts, for
-    the change a reader sees at the top of the report. ``None`` without a period."""
-    start = filters.since or totals["first_day"]
+    (``--since`` to ``--until``, else to the last day with articles): its days and
+    counts, for the change a reader sees at the top of the report. ``None`` for a report
+    without ``--since``, which covers everything before it anyway."""
+    start = filters.since
     end = filters.until or totals["last_day"]
-    if start is None or end is None:
+    if start is None or end is None or end < start:
         return None
     length = (end - start).days + 1
     before = replace(filters, since=start - timedelta(days=length), until=start - timedelta(days=1))
