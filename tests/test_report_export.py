@@ -385,3 +385,15 @@ def test_previous_period_of_the_same_length(db: str, capsys: pytest.CaptureFixtu
         "distinct_articles": 2,
     }  # fmt: skip
     assert _json(capsys, "--db", db)["previous_period"] is None  # all time has no "before"
+
+
+def test_only_http_and_file_links_are_followed() -> None:
+    from reporting.cells import plain, safe_link
+
+    for url in ("https://a.example/x?y=1&z=2", "http://a.example", "file:///srv/seeds/a.txt"):
+        assert safe_link(url) == url
+    for url in ("javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "vbscript:x",
+                "//a.example/x", "https:/a.example", "https://a.example/\x1b[2J", "a b",
+                "https://a.example/ x", None, 3):  # fmt: skip
+        assert safe_link(url) is None, url
+    assert plain("a\x1b]0;t\x07b\u202ec\td\ne") == "a\\x1b]0;t\\x07b\\u202ec\td\ne"
