@@ -568,7 +568,7 @@ def _watch_section(report: dict[str, Any]) -> str:
 def render(report: dict[str, Any], title: str = "Coverage report") -> str:
     totals = report["totals"]
     generated = report.get("generated_at")
-    period = model.period_text(totals)
+    period = model.period_text(report)
     period_html = f"Period: {escape(period)} · " if period else ""
     kpis = [
         ("Articles", totals["articles"]),

@@ -75,9 +75,17 @@ def headline(totals: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def period_text(totals: dict[str, Any]) -> str:
-    first, last = totals.get("first_day"), totals.get("last_day")
-    if not first:
+def period(report: dict[str, Any]) -> tuple[date | None, date | None]:
+    """The reporting period: ``--since``/``--until`` where given, else the first and last
+    day with articles."""
+    filters, totals = report.get("filters") or {}, report["totals"]
+    return (filters.get("since") or totals.get("first_day"),
+            filters.get("until") or totals.get("last_day"))  # fmt: skip
+
+
+def period_text(report: dict[str, Any]) -> str:
+    first, last = period(report)
+    if not first or not last:
         return ""
     if first == last:
         return day_with_year(first)
@@ -95,7 +103,7 @@ def _change_text(report: dict[str, Any]) -> str:
     change = (now - before) / before * 100
     direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
     amount = f" {abs(change):.0f}%" if direction != "unchanged" else ""
-    return f" That is {direction}{amount} on {span} ({before:,} articles)."
+    return f" That is {direction}{amount} on {span} ({_plural(before, 'article', 'articles')})."
 
 
 def summary_paragraph(report: dict[str, Any]) -> str:
@@ -103,8 +111,8 @@ def summary_paragraph(report: dict[str, Any]) -> str:
     totals = report["totals"]
     if not totals["articles"]:
         return "No articles in this period."
-    first, last = totals.get("first_day"), totals.get("last_day")
-    if first and first != last:
+    first, last = period(report)
+    if first and last and first != last:
         opening = f"Between {day_with_year(first)} and {day_with_year(last)}, "
     else:
         opening = f"On {day_with_year(first)}, " if first else ""
@@ -287,7 +295,7 @@ def coverage_view(report: dict[str, Any], limit: int | None = None) -> CoverageV
     )
     return CoverageView(
         headline=headline(report["totals"]),
-        period=period_text(report["totals"]),
+        period=period_text(report),
         filters=active,
         summary=summary_paragraph(report),
         tables=tuple(tables),

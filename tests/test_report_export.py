@@ -397,3 +397,20 @@ def test_only_http_and_file_links_are_followed() -> None:
                 "https://a.example/ x", None, 3):  # fmt: skip
         assert safe_link(url) is None, url
     assert plain("a\x1b]0;t\x07b\u202ec\td\ne") == "a\\x1b]0;t\\x07b\\u202ec\td\ne"
+
+
+def test_summary_paragraph_names_period_counts_leaders_and_change(db: str) -> None:
+    from reporting.model import summary_paragraph
+
+    con = duckdb.connect(db, read_only=True)
+    try:
+        since, until = date(2009, 3, 11), date(2009, 3, 14)
+        report = reports.coverage_report(con, reports.ReportFilter(since=since, until=until))
+    finally:
+        con.close()
+    text = summary_paragraph(report)
+    assert text.startswith("Between 11 Mar 2009 and 14 Mar 2009, presswatch found 3 articles")
+    assert "(3 distinct, 0 copies) in 3 stories from 2 known outlets." in text
+    assert "Most coverage came from Easton Gazette (2)," in text
+    assert "“Valley residents evacuated as river peaks” (1 article)" in text
+    assert text.endswith("That is up 200% on the previous 4 days (1 article).")
