@@ -16,7 +16,7 @@ from reporting.model import coverage_view
 MAX_COLUMN_WIDTH = 48
 
 
-def print_coverage(console: Console, report: dict[str, Any], limit: int | None = None) -> None:
+def coverage_table(console: Console, report: dict[str, Any], limit: int | None = None) -> None:
     """``report`` (``warehouse.reports.coverage_report``) as text tables on ``console``."""
     view = coverage_view(report, limit)
     output.print_phrases(console, view.headline, lead="Coverage: ")

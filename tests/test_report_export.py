@@ -313,7 +313,7 @@ def test_terminal_report_fits_80_columns(db: str) -> None:
     for width in (80, 60, 30):  # 30: too narrow for a table, rows go vertical
         buffer = io.StringIO()
         console = Console(file=buffer, width=width, color_system=None)
-        terminal.print_coverage(console, watchlists_report, 20)
+        terminal.coverage_table(console, watchlists_report, 20)
         output.print_table(console, "Articles", rows, ["id", "source", "title", "outlet",
                            "published_at", "duplicate_of", "story_id"])  # fmt: skip
         lines = buffer.getvalue().splitlines()
