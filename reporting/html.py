@@ -88,6 +88,9 @@ details li { margin: 2px 0; }
 .tag { display: inline-block; font-size: 11px; padding: 0 6px; border-radius: 999px;
        background: #eef2ff; color: #3730a3; margin-right: 4px; }
 .tag.copy { background: #fef3c7; color: #92400e; }
+a[data-article] { color: inherit; text-decoration: underline;
+                  text-decoration-color: #93c5fd; text-underline-offset: 2px; }
+a[data-article]:hover { color: var(--orig); }
 .summary { font-size: 15.5px; max-width: 980px; margin: 0 0 20px; }
 .snippet { color: #334155; font-size: 13px; margin: 2px 0 0; }
 .matches li { margin-bottom: 10px; list-style: none; }
