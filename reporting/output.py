@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -96,8 +97,8 @@ def print_phrases(console: Console, phrases: Iterable[str], lead: str = "") -> N
 
 
 def _natural_width(column: Column, texts: list[str], max_width: int) -> int:
-    widest = max((len(t) for t in texts), default=0)
-    return min(max(len(column.header), widest), max_width)
+    widest = max((cell_len(t) for t in texts), default=0)  # terminal cells: CJK counts 2
+    return min(max(cell_len(column.header), widest), max_width)
 
 
 def _min_width(column: Column, natural: int) -> int:
@@ -160,6 +161,7 @@ def print_rows(
             Text(shorten(column.header, widths[column.key])),
             justify="right" if column.kind.numeric else "left",
             no_wrap=True,
+            overflow="ellipsis",  # cuts what is still wider in terminal cells (CJK)
             width=widths[column.key],
         )
     for i in range(len(rows)):
