@@ -13,6 +13,7 @@ import duckdb
 import pytest
 import report_data
 from helpers import load_and_dedupe
+from rich.cells import cell_len
 from rich.console import Console
 
 from extractors.models import ExtractedArticle
@@ -316,8 +317,10 @@ def test_terminal_report_fits_80_columns(db: str) -> None:
         terminal.coverage_table(console, watchlists_report, 20)
         output.print_table(console, "Articles", rows, ["id", "source", "title", "outlet",
                            "published_at", "duplicate_of", "story_id"])  # fmt: skip
+        wide = {"title": "東京で大規模な火災が発生し、多くの住民が避難しました。" * 2, "n": 3}
+        output.print_table(console, "Wide characters", [wide, wide])
         lines = buffer.getvalue().splitlines()
-        assert max(len(line) for line in lines) <= width, width
+        assert max(cell_len(line) for line in lines) <= width, width
         assert any("…" in line for line in lines)  # long titles cut with an ellipsis
         vertical = [line for line in lines if line.lstrip().startswith("story: ")]
         assert bool(vertical) == (width == 30), width
