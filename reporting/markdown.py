@@ -71,7 +71,17 @@ def _matches_lines(report: dict[str, Any]) -> list[str]:
 
 def render(report: dict[str, Any], title: str = "presswatch coverage") -> str:
     view = model.coverage_view(report)
-    lines = [f"# {escape_text(title)}", "", escape_text(view.summary), ""]
+    t = report["totals"]
+    lines = [
+        f"# {escape_text(title)}",
+        "",
+        f"**{t['articles']:,}** articles, **{t['distinct_articles']:,}** distinct after "
+        f"deduplication, in **{t['stories']:,}** {'story' if t['stories'] == 1 else 'stories'} "
+        f"from **{t['outlets']:,}** known outlet{'' if t['outlets'] == 1 else 's'}.",
+        "",
+        escape_text(view.summary),
+        "",
+    ]
     stories = view.table("stories")
     assert stories is not None
     lines += [f"## Stories ({len(stories.rows):,} biggest)", "", *table_lines(stories)]
