@@ -18,6 +18,12 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PRESSWATCH_DB", None)
 
+# Prefect binds its console log handler to the sys.stderr of the moment it first configures
+# logging (when prefect.main is imported). Configure it now, under pytest's session-wide
+# capture, so that a test's `capsys` stream (closed when that test ends) is never the one
+# every later flow run writes to.
+import prefect.main  # noqa: E402, F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 SHARED = REPO_ROOT.parent / "shared"
