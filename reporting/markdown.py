@@ -79,7 +79,8 @@ def render(report: dict[str, Any], title: str = "presswatch coverage") -> str:
         f"deduplication, in **{t['stories']:,}** {'story' if t['stories'] == 1 else 'stories'} "
         f"from **{t['outlets']:,}** known outlet{'' if t['outlets'] == 1 else 's'}.",
         "",
-        escape_text(view.summary),
+        escape_text(view.summary)
+        + (f" {t['revised_articles']:,} revised articles." if t.get("revised_articles") else ""),
         "",
     ]
     stories = view.table("stories")

@@ -28,7 +28,7 @@ TOP_KEYS = {
     "timeline", "copies", "watchlists", "mentions", "matches", "previous_period",
 }  # fmt: skip
 TOTALS = ["articles", "distinct_articles", "stories", "outlets", "copies", "days", "first_day",
-          "last_day", "weighted_articles"]  # fmt: skip
+          "last_day", "revised_articles", "weighted_articles"]  # fmt: skip
 COLUMNS = {
     "story": ["story_id", "label", "first_seen", "first_published", "articles",
               "distinct_articles", "copies", "outlets", "outlet_names", "last_seen",

@@ -21,6 +21,9 @@ from extractors.models import ExtractedArticle
 from textanalysis.fingerprints import normalise
 from warehouse.db import transaction
 
+# Articles loaded from a feed's own text ('feed-content', 'feed-summary') rather than a page.
+FEED_TEXT_METHOD_PREFIX = "feed-"
+
 
 @dataclass(frozen=True)
 class ArticleInput:
@@ -202,17 +205,30 @@ def insert_articles(
     result = LoadResult()
     items = list(inputs)
     # One lookup for the batch (on DuckLake each query costs a catalog round trip).
-    known: dict[str, str] = dict(
-        con.execute(
-            "SELECT article_id, content_hash FROM articles "
+    known: dict[str, _Stored] = {
+        row[0]: _Stored(*row[1:])
+        for row in con.execute(
+            "SELECT article_id, content_hash, title, extraction_method FROM articles "
             "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
             [[stable_id(source_id, item.source_ref) for item in items]],
         ).fetchall()
-    )
+    }
     for item in items:
         _load_one(con, source_id, run_id, item, result, known)
     _resolve_errors(con, source_id, result.changed + result.unchanged)
     return result
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the loader compares of an article already stored."""
+
+    content_hash: str
+    title: str | None
+    method: str
+
+    def is_extracted_page(self) -> bool:
+        return not self.method.startswith(FEED_TEXT_METHOD_PREFIX)
 
 
 def _load_one(
@@ -221,18 +237,22 @@ def _load_one(
     run_id: str,
     item: ArticleInput,
     result: LoadResult,
-    known: dict[str, str],
+    known: dict[str, _Stored],
 ) -> None:
-    """Insert or update one article; ``known`` (id -> content hash of the articles already
-    stored) is kept up to date, so an item repeated in the batch is seen as stored."""
+    """Insert or update one article; ``known`` (id -> the articles already stored) is kept
+    up to date, so an item repeated in the batch is seen as stored. A changed headline or
+    body of a page-extracted article keeps the replaced text as a revision."""
     article = item.article
     article_id = stable_id(source_id, item.source_ref)
     digest = content_hash(article.text)
     existing = known.get(article_id)
-    known[article_id] = digest
-    if existing == digest:
+    stored = _Stored(digest, article.title, article.method)
+    known[article_id] = stored
+    if existing is not None and (existing.content_hash, existing.title) == (digest, article.title):
         result.unchanged.append(article_id)
         return
+    if existing is not None and existing.is_extracted_page() and stored.is_extracted_page():
+        _keep_revision(con, article_id)
     outlet_id = ensure_outlet(con, article.outlet)
     values = [
         item.source_ref,
@@ -268,6 +288,19 @@ def _load_one(
             [*values, article_id, source_id, values[-1], run_id],
         )
         result.added.append(article_id)
+
+
+def _keep_revision(con: duckdb.DuckDBPyConnection, article_id: str) -> None:
+    """Copy the article's current text into ``article_revisions`` before it is replaced."""
+    con.execute(
+        """INSERT INTO article_revisions (article_id, revision, title, body_text, content_hash,
+             published_at, text_seen_at, replaced_at)
+           SELECT a.article_id,
+                  1 + (SELECT count(*) FROM article_revisions r WHERE r.article_id = a.article_id),
+                  a.title, a.body_text, a.content_hash, a.published_at, a.updated_at, ?
+           FROM articles a WHERE a.article_id = ?""",
+        [_now(), article_id],
+    )
 
 
 # --- failures ----------------------------------------------------------------------------

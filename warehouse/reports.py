@@ -47,6 +47,30 @@ def coverage_by_day(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return _rows(con, "SELECT * FROM coverage_by_day ORDER BY day")
 
 
+def revised_articles(con: duckdb.DuckDBPyConnection, src: str | None = None) -> int:
+    """Articles with at least one revision, among ``src`` (a scope table) or all."""
+    scope = f" WHERE article_id IN (SELECT article_id FROM {src})" if src else ""
+    row = con.execute(f"SELECT count(DISTINCT article_id) FROM article_revisions{scope}").fetchone()
+    return int(row[0])
+
+
+def article_revisions(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
+    """An article's texts, oldest first: each revision it replaced, then the current one
+    (``revision`` "current"); ``text_seen_at`` is when a text was stored, ``replaced_at``
+    when a newer one replaced it. Empty when no article has that id."""
+    return _rows(
+        con,
+        """SELECT CAST(revision AS VARCHAR) AS revision, title, published_at, text_seen_at,
+                  replaced_at, body_text AS text
+           FROM article_revisions WHERE article_id = ?
+           UNION ALL
+           SELECT 'current', title, published_at, updated_at, NULL, body_text
+           FROM articles WHERE article_id = ?
+           ORDER BY text_seen_at, revision""",
+        [article_id, article_id],
+    )
+
+
 def list_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every article with the public JSON fields of ``presswatch articles``."""
     return _rows(
@@ -352,6 +376,39 @@ def export_parquet(
     con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
 
 
+def report_totals(
+    con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
+) -> dict[str, Any]:
+    """Articles, distinct articles, stories and outlets of the filtered articles, plus
+    copies, days, the date range and revised articles."""
+    scope_filters = ReportFilter() if src else (filters or ReportFilter())
+    call, params = scope_filters.macro_call("report_articles", src)
+    row = con.execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NULL),
+                   count(DISTINCT story_id), count(DISTINCT outlet),
+                   count(*) FILTER (WHERE duplicate_of IS NOT NULL),
+                   count(DISTINCT CAST(seen_or_published_at AS DATE)),
+                   CAST(min(seen_or_published_at) AS DATE),
+                   CAST(max(seen_or_published_at) AS DATE),
+                   count(*) FILTER (WHERE article_id IN
+                     (SELECT article_id FROM article_revisions))
+            FROM (SELECT article_id, story_id, outlet, duplicate_of, seen_or_published_at
+                  FROM {call})""",
+        params,
+    ).fetchone()
+    return {
+        "articles": row[0],
+        "distinct_articles": row[1],
+        "stories": row[2],
+        "outlets": row[3],
+        "copies": row[4],
+        "days": row[5],
+        "first_day": row[6],
+        "last_day": row[7],
+        "revised_articles": row[8],
+    }
+
+
 def watchlist_summary(
     con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
 ) -> list[dict[str, Any]]:
@@ -443,6 +500,7 @@ def coverage_report(
         "days": len(days),
         "first_day": days[0]["day"] if days else None,
         "last_day": days[-1]["day"] if days else None,
+        "revised_articles": revised_articles(con, None if summary else src),
         "weighted_articles": round(sum(o["weighted_articles"] for o in sections["outlets"]), 6),
     }
     _story_shares(sections["stories"], totals)
