@@ -105,6 +105,11 @@ class DedupSettings:
 class StorySettings:
     """Story grouping: rarity-weighted term vectors compared within a time window."""
 
+    def join_threshold_for(self, language: str | None) -> float:
+        """The join threshold for an article in ``language`` (a stored language code)."""
+        primary = (language or "").split("-")[0].lower()
+        return dict(self.join_threshold_by_language).get(primary, self.join_threshold)
+
     # Terms kept per article in the story index (the heaviest log-TF x rarity terms).
     top_terms: int = 40
     # Candidate articles must share at least ``retrieval_min_shared`` of their
@@ -117,6 +122,20 @@ class StorySettings:
     # one event share its names and rare terms; unrelated articles from one outlet share
     # only furniture and common words, which the rarity weighting discounts.
     join_threshold: float = 0.12
+    # The join threshold per language of the joining article (ISO 639-1 -> cosine); other
+    # languages and ``und`` use ``join_threshold``. Languages differ in how much the
+    # reports of one event share of their heaviest terms (inflection, compounds, how
+    # wordfreq's statistics fit news text), so one threshold splits stories in one language
+    # and merges unrelated ones in another. Chosen by 5-fold cross-validation on the
+    # SemEval-2022 Task 8 training pairs (bench/story_quality.py, docs/dedup-and-stories.md):
+    # the languages whose own threshold the per-language selection chose in at least four
+    # of the five folds; the others keep ``join_threshold``.
+    join_threshold_by_language: tuple[tuple[str, float], ...] = (
+        ("de", 0.06),
+        ("fr", 0.25),
+        ("pl", 0.06),
+        ("tr", 0.2),
+    )
     # A new article strongly similar to members of several stories bridges them, and they
     # merge. Coverage of one event scores 0.3+ (shared names and rare terms), so a weak
     # link (between join_threshold and this) only places the article, never merges.

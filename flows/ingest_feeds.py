@@ -39,7 +39,7 @@ from extractors.models import ExtractedArticle, ExtractionError
 from extractors.sitemap_items import parsed_feed_from_sitemap
 from flows.coverage_artifacts import coverage_report
 from flows.dedupe_step import DEDUPE_EVERY, Deduped, dedupe_loaded
-from flows.fingerprints_ahead import fingerprints_of
+from flows.fingerprints_ahead import fingerprints_of, with_language
 from flows.run_record import RunSummary, finish_run, warehouse_run
 from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
@@ -307,7 +307,7 @@ def extract_pages(pages: list[PageToExtract]) -> ExtractedPages:
     extracted: list[ExtractedArticle | ExtractionFailure] = []
     for page in pages:
         try:
-            extracted.append(extract_html(page.body, url=page.url, hints=page.hints))
+            extracted.append(with_language(extract_html(page.body, url=page.url, hints=page.hints)))
         except ExtractionError as error:
             extracted.append(ExtractionFailure(error.reason, error.detail))
     articles = (e for e in extracted if isinstance(e, ExtractedArticle))
@@ -364,18 +364,24 @@ def _outcome(
         bytes=len(result.body),
     )
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
 
 def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_store.ItemOutcome:
     try:
-        article = article_from_feed_item(item, outlet=item.outlet)
+        article = with_language(article_from_feed_item(item, outlet=item.outlet))
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 

@@ -14,7 +14,16 @@ from presswatch.printing import read_rows, show_rows
 from warehouse import reports, run_log
 from warehouse.locking import writer_active
 
-ARTICLE_COLUMNS = ["id", "source", "title", "outlet", "published_at", "duplicate_of", "story_id"]
+ARTICLE_COLUMNS = [
+    "id",
+    "source",
+    "title",
+    "outlet",
+    "language",
+    "published_at",
+    "duplicate_of",
+    "story_id",
+]
 
 
 REVISION_COLUMNS = ["revision", "title", "published_at", "text_seen_at", "replaced_at"]
