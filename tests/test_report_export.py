@@ -78,7 +78,9 @@ def test_json_schema(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         # the JSON stories also say how many independent origins each has (migration 010)
         expected = [*COLUMNS[by], "independent_origins"] if by == "story" else COLUMNS[by]
         assert all(list(row) == expected for row in report[key]), key
-    assert report["filters"] == {k: None for k in ("since", "until", "outlet", "story", "watch")}
+    assert report["filters"] == {
+        k: None for k in ("since", "until", "outlet", "story", "watch", "language")
+    }
     seeds_story = max(report["stories"], key=lambda s: s["articles"])
     assert seeds_story["original_id"] and seeds_story["original_title"]
     assert seeds_story["copies"] >= 1
