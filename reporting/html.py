@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html import escape
 from typing import Any
+
+from reporting import model
+from reporting.cells import Kind, cell, day_with_year, safe_link, shorten, time_with_year
 
 ORIGINAL = "#2563eb"
 COPY = "#f59e0b"
@@ -24,6 +27,8 @@ PALETTE = [
 MAX_DAILY_BARS = 120
 COPY_TAG = ' <span class="tag copy">copy</span>'
 ALERTED_TAG = ' <span class="tag alerted" title="an alert was sent about this story">alerted</span>'
+NO_TITLE = "(no title)"
+UNKNOWN = "(unknown)"  # the outlet row of articles without a known outlet
 NO_MATCHES = '<li class="empty">No matches in this period.</li>'
 
 CSS = """
@@ -86,6 +91,10 @@ details li { margin: 2px 0; }
        background: #eef2ff; color: #3730a3; margin-right: 4px; }
 .tag.copy { background: #fef3c7; color: #92400e; }
 .tag.alerted { background: #dcfce7; color: #166534; }
+a[data-article] { color: inherit; text-decoration: underline;
+                  text-decoration-color: #93c5fd; text-underline-offset: 2px; }
+a[data-article]:hover { color: var(--orig); }
+.summary { font-size: 15.5px; max-width: 980px; margin: 0 0 20px; }
 .snippet { color: #334155; font-size: 13px; margin: 2px 0 0; }
 .matches li { margin-bottom: 10px; list-style: none; }
 .matches ul { padding: 0; margin: 0; }
@@ -99,34 +108,35 @@ footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 """ % {"orig": ORIGINAL, "copy": COPY}  # noqa: UP031
 
 
-# --- formatting --------------------------------------------------------------------------
+# --- formatting: every value through reporting.cells, then HTML-escaped --------------
 
 
 def _n(value: Any) -> str:
-    return (
-        f"{value:,}" if isinstance(value, int) else escape(str(value if value is not None else ""))
-    )
+    return escape(cell(value, Kind.COUNT))
 
 
 def _day(value: Any) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return f"{value.day} {value:%b %Y}"
-    return ""
+    return escape(day_with_year(value))
 
 
 def _when(value: Any) -> str:
-    if isinstance(value, datetime):
-        return f"{value.day} {value:%b %Y, %H:%M}"
-    return _day(value)
+    return escape(time_with_year(value))
 
 
 def _t(text: Any, limit: int | None = None) -> str:
-    s = "" if text is None else str(text)
-    if limit and len(s) > limit:
-        s = s[: limit - 1].rstrip() + "…"
-    return escape(s)
+    return escape(shorten(cell(text), limit or 0))
+
+
+def _link(inner_html: str, url: Any) -> str:
+    """``inner_html`` linked to ``url`` when it is an http(s) or file link (escaped);
+    any other scheme (``javascript:``, ``data:``) leaves the text unlinked."""
+    target = safe_link(url)
+    if not target:
+        return inner_html
+    return (
+        f'<a href="{escape(target, quote=True)}" data-article rel="noopener noreferrer nofollow">'
+        f"{inner_html}</a>"
+    )
 
 
 def _nice_max(value: float) -> tuple[float, float]:
@@ -221,7 +231,7 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
             f'height="{h_copy:.1f}" fill="{COPY}" data-value="{copies}" data-series="copy"/></g>'
         )
         if i % label_every == 0:
-            text = f"{day:%b %Y}" if unit == "month" else f"{day.day} {day:%b}"
+            text = f"{day:%b %Y}" if unit == "month" else day_with_year(day)
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                 f'font-size="11" fill="#64748b">{escape(text)}</text>'
@@ -278,16 +288,16 @@ def _arc(cx: float, cy: float, r: float, inner: float, start: float, end: float)
 
 
 def outlet_share_chart(outlets: list[dict[str, Any]], count: int = 8) -> str:
-    rows = sorted(outlets, key=lambda o: (-int(o["articles"]), str(o["outlet"])))
+    known = [o for o in outlets if o["outlet"] != UNKNOWN]
+    rows = sorted(known, key=lambda o: (-int(o["articles"]), str(o["outlet"])))
     total = sum(int(o["articles"]) for o in rows)
     if not total:
-        return '<p class="empty">No outlets in this period.</p>'
+        return '<p class="empty">No known outlets in this period.</p>'
     shown = rows[:count]
     slices = [(str(o["outlet"]), int(o["articles"])) for o in shown]
     rest = total - sum(v for _, v in slices)
     if rest > 0:
         slices.append((f"{len(rows) - len(shown)} other outlets", rest))
-    known = sum(1 for o in rows if o["outlet"] != "(unknown)")
     size, r, inner = 200, 96, 58
     parts, legend, angle = [], [], 0.0
     for i, (name, value) in enumerate(slices):
@@ -307,7 +317,7 @@ def outlet_share_chart(outlets: list[dict[str, Any]], count: int = 8) -> str:
         angle += sweep
     parts.append(
         f'<text x="{size / 2}" y="{size / 2 - 2}" text-anchor="middle" font-size="22" '
-        f'font-weight="650" fill="#1e293b">{known:,}</text>'
+        f'font-weight="650" fill="#1e293b">{len(rows):,}</text>'
         f'<text x="{size / 2}" y="{size / 2 + 16}" text-anchor="middle" font-size="11" '
         f'fill="#64748b">outlets</text>'
     )
@@ -364,7 +374,7 @@ def mentions_chart(mentions: list[dict[str, Any]], days: list[dict[str, Any]]) -
         if i % every == 0:
             parts.append(
                 f'<text x="{x_of(i):.1f}" y="{height - 8}" text-anchor="middle" font-size="11" '
-                f'fill="#64748b">{d.day} {d:%b}</text>'
+                f'fill="#64748b">{_day(d)}</text>'
             )
     legend = "".join(
         f'<li><span class="sw" style="background:{PALETTE[k % (len(PALETTE) - 1)]}"></span>'
@@ -405,6 +415,11 @@ def sparkline(points: list[tuple[date, int]], first: date | None, last: date | N
 # --- page --------------------------------------------------------------------------------
 
 
+def _unknown_note(outlets: list[dict[str, Any]]) -> str:
+    unknown = sum(int(o["articles"]) for o in outlets if o["outlet"] == UNKNOWN)
+    return f"; {unknown:,} without a known outlet are left out" if unknown else ""
+
+
 def _filters_text(filters: dict[str, Any]) -> str:
     names = {"since": "since", "until": "until", "outlet": "outlet", "story": "story",
              "watch": "watchlist"}  # fmt: skip
@@ -432,25 +447,30 @@ def _stories_table(report: dict[str, Any], alerted: Collection[str] = frozenset(
         spark = sparkline(
             points, points[0][0] if points else None, points[-1][0] if points else None
         )
+        if points:
+            first, last = points[0][0], points[-1][0]
+            span = _day(first) if first == last else f"{_day(first)} – {_day(last)}"
+            spark += f'<div class="sub">{span}</div>'
         story_copies = copies.get(s["story_id"], [])
         detail = ""
         if s.get("original_title") or s["copies"]:
             items = []
             if s.get("original_title"):
                 items.append(
-                    f'<li><span class="tag">original</span>{_t(s["original_title"], 110)} '
-                    f'<span class="muted">— {_t(s.get("original_outlet") or "unknown outlet")}'
+                    f'<li data-article-row><span class="tag">original</span>'
+                    f"{_link(_t(s['original_title'], 110), s.get('original_url'))} "
+                    f'<span class="muted">— {_t(s.get("original_outlet") or model.UNKNOWN_OUTLET)}'
                     "</span></li>"
                 )
             for c in story_copies[:25]:
                 lag = c.get("lag_hours")
                 lag_text = f", {lag:g} h later" if isinstance(lag, int | float) else ""
+                title = _link(_t(c.get("copy_title") or NO_TITLE, 110), c.get("copy_url"))
                 items.append(
-                    f'<li><span class="tag copy">copy</span>'
-                    f"{_t(c.get('copy_outlet') or 'unknown outlet')}"
-                    f'<span class="muted"> — {_when(c.get("copy_at"))}{lag_text}; copied from '
-                    f"{_t(c.get('original_outlet') or 'unknown outlet')}: "
-                    f"“{_t(c.get('original_title'), 70)}”</span></li>"
+                    f'<li data-article-row><span class="tag copy">copy</span>{title} '
+                    f'<span class="muted">— {_t(c.get("copy_outlet") or model.UNKNOWN_OUTLET)}, '
+                    f"{_when(c.get('copy_at'))}{lag_text}; copied from "
+                    f"{_t(c.get('original_outlet') or model.UNKNOWN_OUTLET)}</span></li>"
                 )
             hidden = int(s["copies"]) - min(25, len(story_copies))
             if hidden > 0:
@@ -483,25 +503,35 @@ def _stories_table(report: dict[str, Any], alerted: Collection[str] = frozenset(
     )
 
 
-def _outlets_table(outlets: list[dict[str, Any]], count: int = 25) -> str:
-    if not outlets:
-        return '<p class="empty">No outlets.</p>'
-    rows = "".join(
-        f'<tr><td>{_t(o["outlet"])}</td><td class="n">{_n(o["articles"])}</td>'
-        f'<td class="n">{_n(o["originals"])}</td><td class="n">{_n(o["copies"])}</td>'
-        f'<td class="n">{_n(o["stories"])}</td><td>{_day(o["first_article"])}</td>'
-        f"<td>{_day(o['last_article'])}</td></tr>"
-        for o in outlets[:count]
+def _align(column: model.Column) -> str:
+    return ' class="n"' if column.kind.numeric else ""
+
+
+def model_table(table: model.Table, count: int | None = None) -> str:
+    """A report table of the model (every column), each cell formatted by
+    ``reporting.cells`` and linked where its column says."""
+    if not table.rows:
+        return f'<p class="empty">No {escape(table.key)}.</p>'
+    rows = table.rows[:count] if count else table.rows
+    head = "".join(f"<th{_align(c)}>{escape(c.header)}</th>" for c in table.columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{_align(c)}>"
+            f"{_link(escape(cell(row.get(c.key), c.kind)), model.link_of(row, c))}</td>"
+            for c in table.columns
+        )
+        + "</tr>"
+        for row in rows
     )
     more = (
-        f'<p class="sub">Top {count} of {len(outlets):,} outlets.</p>'
-        if len(outlets) > count
+        f'<p class="sub">Top {len(rows):,} of {len(table.rows):,} {escape(table.key)}.</p>'
+        if len(rows) < len(table.rows)
         else ""
     )
     return (
-        '<table data-table="outlets"><thead><tr><th>Outlet</th><th class="n">Articles</th>'
-        '<th class="n">Originals</th><th class="n">Copies</th><th class="n">Stories</th>'
-        f"<th>First</th><th>Last</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+        f'<table data-table="{escape(table.key)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{more}"
     )
 
 
@@ -509,18 +539,16 @@ def _watch_section(report: dict[str, Any]) -> str:
     if not report["watchlists"]:
         return ""
     by_list: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    seen: set[tuple[str, str]] = set()
-    for m in report["matches"]:
-        key = (m["watchlist"], m["article_id"])
-        if key not in seen:
-            seen.add(key)
-            by_list[m["watchlist"]].append(m)
+    for m in model.grouped_matches(report["matches"]):
+        by_list[m["watchlist"]].append(m)
     blocks = []
     for w in report["watchlists"]:
         items = by_list.get(w["name"], [])[:8]
         lis = "".join(
-            f'<li><div><b>{_t(m["title"], 120)}</b> <span class="muted">— '
-            f"{_t(m['outlet'] or 'unknown outlet')}, {_day(m['published_or_seen'])}</span>"
+            f"<li data-article-row><div><b>{_link(_t(m['title'] or NO_TITLE, 120), m.get('url'))}"
+            f'</b> <span class="muted">— {_t(m["outlet"] or model.UNKNOWN_OUTLET)}, '
+            f"{_day(m['published_or_seen'])}; matched "
+            f"{', '.join(f'<code>{_t(q)}</code>' for q in m['queries'])}</span>"
             f"{COPY_TAG if m['duplicate_of'] else ''}</div>"
             f'<p class="snippet">{_t(m["snippet"])}</p></li>'
             for m in items
@@ -536,6 +564,10 @@ def _watch_section(report: dict[str, Any]) -> str:
         '<section class="card"><h2>Watchlists</h2>'
         f"{mentions_chart(report['mentions'], report['days'])}"
         f"<figcaption>Articles matching each watchlist per day.</figcaption>"
+        '<h3 style="margin-top:16px">Share of voice</h3>'
+        f"{model_table(model.watchlists_table(report))}"
+        '<p class="sub">Placements count every matching article, copies included; '
+        "“copies once” counts an original and its copies as one article.</p>"
         f'<div style="margin-top:16px">{"".join(blocks)}</div></section>'
     )
 
@@ -546,11 +578,8 @@ def render(
     """The report as one HTML page; stories in ``alerted`` (ids) carry an "alerted" tag."""
     totals = report["totals"]
     generated = report.get("generated_at")
-    period = (
-        f"{_day(totals['first_day'])} – {_day(totals['last_day'])}"
-        if totals.get("first_day")
-        else ""
-    )
+    period = model.period_text(report)
+    period_html = f"Period: {escape(period)} · " if period else ""
     kpis = [
         ("Articles", totals["articles"]),
         ("Distinct", totals["distinct_articles"]),
@@ -581,10 +610,11 @@ def render(
 <main>
 <header>
   <div><h1>{escape(title)}</h1>
-  <div class="sub">{escape(period)}{" · " if period else ""}generated {_when(generated)} UTC
+  <div class="sub">{period_html}generated {_when(generated)} UTC
   by presswatch</div></div>
   <div class="filters">{_filters_text(report["filters"])}</div>
 </header>
+<p class="summary" data-summary>{escape(model.summary_paragraph(report))}</p>
 <section class="kpis">{kpi_html}</section>
 <section class="card"><h2>Coverage volume</h2>{legend}
 <figure>{volume_chart(report["days"])}
@@ -595,12 +625,14 @@ def render(
 <figure>{stories_chart(report["stories"])}<figcaption>Articles per story; copies are
 republished versions of an original.</figcaption></figure></section>
 <section class="card"><h2>Outlets' share</h2>
-<figure>{outlet_share_chart(report["outlets"])}<figcaption>Share of all articles in the
-period.</figcaption></figure></section>
+<figure>{outlet_share_chart(report["outlets"])}<figcaption>Share of the period's articles
+from known outlets{_unknown_note(report["outlets"])}.</figcaption></figure></section>
 </div>
 <section class="card"><h2>Stories and their copies</h2>{_stories_table(report, alerted)}</section>
 {_watch_section(report)}
-<section class="card"><h2>Outlets</h2>{_outlets_table(report["outlets"])}</section>
+<section class="card"><h2>Outlets</h2>{model_table(model.outlets_table(report), 25)}
+<p class="sub">Weighted share: articles times the outlet’s weight (unweighted outlets
+count 1), as a share of all weighted articles.</p></section>
 <footer>presswatch coverage report · schema version {report.get("schema_version", "")} ·
 self-contained: no network needed to view it.</footer>
 </main>

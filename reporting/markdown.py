@@ -1,118 +1,95 @@
-"""The coverage report as Markdown, for the Prefect artifact of every flow run."""
+"""The coverage report as Markdown, for the Prefect artifact of every flow run.
+
+Outside text (titles, outlet names, snippets, queries) is rendered as escaped text: HTML
+such as ``<img src=...>`` stays visible text and never becomes an element the Prefect UI
+would load, and Markdown punctuation cannot open links, emphasis or table cells. Article
+titles link to their URL when it is an http(s) or file link (``cells.safe_link``).
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
 from typing import Any
 
+from reporting import model
+from reporting.cells import cell
+from reporting.model import Column, Table
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+OUTLETS_SHOWN = 20
+DAYS_SHOWN = 14
+
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What opens emphasis, code, links or table cells inside a line (cells never start one).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+_URL_UNSAFE = re.compile(r"[<>()\[\]\"'`\\ ]")
 
 
-def _table(headers: list[str], rows: list[list[Any]], right: set[int]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |"]
-    lines.append("|" + "|".join("---:" if i in right else "---" for i in range(len(headers))) + "|")
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+def escape_text(text: str) -> str:
+    """``text`` (already a plain one-line cell) shown literally by a Markdown renderer."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return "".join(_HTML.get(char, char) for char in escaped)
+
+
+def _url(link: str) -> str:
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", link)
+
+
+def _linked_cell(row: dict[str, Any], column: Column) -> str:
+    text = escape_text(cell(row.get(column.key), column.kind))
+    link = model.link_of(row, column)
+    return f"[{text}]({_url(link)})" if link and text else text
+
+
+def table_lines(table: Table) -> list[str]:
+    """``table`` as a GitHub-flavoured Markdown table (every column)."""
+    if not table.rows:
+        return [f"{escape_text(table.title)}: none."]
+    right = [c.kind.numeric for c in table.columns]
+    lines = ["| " + " | ".join(escape_text(c.header) for c in table.columns) + " |"]
+    lines.append("|" + "|".join("---:" if r else "---" for r in right) + "|")
+    for row in table.rows:
+        lines.append("| " + " | ".join(_linked_cell(row, c) for c in table.columns) + " |")
+    return lines
+
+
+def _matches_lines(report: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    matches = model.grouped_matches(report["matches"])
+    title = next(c for c in model.matches_table(report).columns if c.key == "title")
+    for w in report["watchlists"]:
+        queries = ", ".join(f"`{q.replace('`', 'ʼ')}`" for q in w["queries"])
+        lines += [f"### {escape_text(cell(w['name']))}: {w['articles']:,} articles ({queries})", ""]
+        for m in (m for m in matches if m["watchlist"] == w["name"]):
+            outlet = escape_text(cell(m["outlet"] or model.UNKNOWN_OUTLET))
+            lines.append(
+                f"- **{_linked_cell(m, title)}** ({outlet}, {cell(m['published_or_seen'])}; "
+                f"matched {escape_text(cell(m['queries']))}): {escape_text(cell(m['snippet']))}"
+            )
+        lines.append("")
     return lines
 
 
 def render(report: dict[str, Any], title: str = "presswatch coverage") -> str:
+    view = model.coverage_view(report)
     t = report["totals"]
-    period = f"{t['first_day']} to {t['last_day']}; " if t.get("first_day") else ""
     lines = [
-        f"# {title}",
+        f"# {escape_text(title)}",
         "",
-        f"**{t['articles']}** articles, **{t['distinct_articles']}** distinct after "
-        f"deduplication, in **{t['stories']}** stories from **{t['outlets']}** known outlets.",
+        f"**{t['articles']:,}** articles, **{t['distinct_articles']:,}** distinct after "
+        f"deduplication, in **{t['stories']:,}** {'story' if t['stories'] == 1 else 'stories'} "
+        f"from **{t['outlets']:,}** known outlet{'' if t['outlets'] == 1 else 's'}.",
         "",
-        f"{period}{t['copies']:,} copies"
-        + (f", {t['revised_articles']:,} revised articles." if t.get("revised_articles") else "."),
-        "",
-        f"## Stories ({len(report['stories'])} biggest)",
+        escape_text(view.summary)
+        + (f" {t['revised_articles']:,} revised articles." if t.get("revised_articles") else ""),
         "",
     ]
-    timeline: dict[str, list[str]] = {}
-    for row in report["timeline"]:
-        timeline.setdefault(row["story_id"], []).append(f"{row['day']:%m-%d}: {row['articles']}")
-    lines += _table(
-        [
-            "story",
-            "label",
-            "first seen",
-            "articles",
-            "distinct",
-            "copies",
-            "outlets",
-            "original",
-            "copied by",
-            "timeline",
-        ],
-        [
-            [
-                s["story_id"],
-                s["label"],
-                s["first_seen"],
-                s["articles"],
-                s["distinct_articles"],
-                s["copies"],
-                s["outlet_names"] or "",
-                f"{s['original_title'] or ''} ({s['original_outlet'] or 'unknown outlet'})",
-                s["copied_by"] or "",
-                ", ".join(timeline.get(s["story_id"], [])[:10]),
-            ]
-            for s in report["stories"]
-        ],
-        {3, 4, 5},
-    )
-    lines += ["", "## Outlets", ""]
-    lines += _table(
-        ["outlet", "articles", "originals", "copies", "stories"],
-        [
-            [o["outlet"], o["articles"], o["originals"], o["copies"], o["stories"]]
-            for o in report["outlets"][:20]
-        ],
-        {1, 2, 3, 4},
-    )
-    lines += ["", "## Days (latest 14)", ""]
-    lines += _table(
-        ["day", "articles", "distinct", "copies", "stories", "outlets"],
-        [
-            [
-                d["day"],
-                d["articles"],
-                d["distinct_articles"],
-                d["copies"],
-                d["stories"],
-                d["outlets"],
-            ]
-            for d in report["days"][-14:]
-        ],
-        {1, 2, 3, 4, 5},
-    )
+    stories = view.table("stories")
+    assert stories is not None
+    lines += [f"## Stories ({len(stories.rows):,} biggest)", "", *table_lines(stories)]
+    lines += ["", "## Outlets", "", *table_lines(model.outlets_table(report, OUTLETS_SHOWN))]
+    days = model.days_table(report, DAYS_SHOWN)
+    lines += ["", f"## {escape_text(days.title)}", "", *table_lines(days)]
     if report["watchlists"]:
-        lines += ["", "## Watchlists", ""]
-        for w in report["watchlists"]:
-            queries = ", ".join(f"`{q}`" for q in w["queries"])
-            lines.append(f"### {w['name']}: {w['articles']:,} articles ({queries})")
-            lines.append("")
-            matches = [m for m in report["matches"] if m["watchlist"] == w["name"]]
-            seen: set[str] = set()
-            for m in matches:
-                if m["article_id"] in seen:
-                    continue
-                seen.add(m["article_id"])
-                lines.append(
-                    f"- **{_cell(m['title'])}** ({_cell(m['outlet'] or 'unknown outlet')}, "
-                    f"{_cell(m['published_or_seen'])}): {_cell(m['snippet'])}"
-                )
-            lines.append("")
+        lines += ["", "## Watchlists", "", *table_lines(model.watchlists_table(report)), ""]
+        lines += _matches_lines(report)
     return "\n".join(lines)

@@ -144,3 +144,17 @@ def test_rebuild_and_writes_that_skip_the_refresh(con: duckdb.DuckDBPyConnection
     assert result.mode == "full-diff"
     assert result.articles_changed >= 1
     _assert_consistent(con)
+
+
+def test_outlet_weights_are_read_live_on_both_paths(con: duckdb.DuckDBPyConnection) -> None:
+    """A weight is no input of the summaries: setting one leaves them fresh, and the
+    weighted figures read from them equal the live computation's."""
+    before = _report(con)
+    con.execute("UPDATE outlets SET weight = 4 WHERE name = 'Easton Gazette'")
+    _assert_consistent(con)
+    after = _report(con)
+    easton = next(o for o in after["outlets"] if o["outlet"] == "Easton Gazette")
+    assert (easton["weight"], easton["weighted_articles"]) == (4.0, 8.0)
+    assert after["totals"]["weighted_articles"] == before["totals"]["weighted_articles"] + 6
+    assert [s["articles"] for s in after["stories"]] == [s["articles"] for s in before["stories"]]
+    assert after["stories"] != before["stories"]  # their weighted shares moved

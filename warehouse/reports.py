@@ -10,19 +10,18 @@ ways equal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
 from warehouse import summaries
 
-REPORT_VIEWS = ("coverage_by_story", "coverage_by_outlet", "coverage_by_day")
-
-# Version of the documented JSON/CSV schema of ``presswatch report coverage`` (README).
-# Additions keep the number; a removal or rename would bump it.
-COVERAGE_SCHEMA_VERSION = 2
+# Version of the documented JSON/CSV schema of ``presswatch report coverage``
+# (docs/json-schema.md). 3 added links, weights, shares of voice and the previous period;
+# fields are only ever added, never renamed or removed.
+COVERAGE_SCHEMA_VERSION = 3
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -46,15 +45,6 @@ def coverage_by_outlet(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def coverage_by_day(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return _rows(con, "SELECT * FROM coverage_by_day ORDER BY day")
-
-
-def coverage_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    row = con.execute(
-        """SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NULL),
-                  count(DISTINCT story_id), count(DISTINCT outlet)
-           FROM article_overview"""
-    ).fetchone()
-    return {"articles": row[0], "distinct_articles": row[1], "stories": row[2], "outlets": row[3]}
 
 
 def revised_articles(con: duckdb.DuckDBPyConnection, src: str | None = None) -> int:
@@ -219,11 +209,14 @@ def section_sql(
     if section == "copies" and src and stories is None and not limit:
         return _copies_sql(src, per_story), []
     scope_filters = ReportFilter() if src else (filters or ReportFilter())
+    source = summaries.FACTS_VIEW if summary else src
     if summary and section in _SUMMARY_SECTIONS:
         call, params = f"({_SUMMARY_SECTIONS[section]}) summary", []
     else:
-        source = summaries.FACTS_VIEW if summary else src
         call, params = scope_filters.macro_call(_SECTION_MACRO[section], source)
+    if section in ("stories", "outlets"):
+        articles, article_params = scope_filters.macro_call("report_articles", source)
+        call, params = _with_weights(section, call, params, articles, article_params)
     where = ""
     if stories is not None and section in ("stories", "timeline", "copies"):
         where = " WHERE story_id IN (SELECT unnest(?))"
@@ -238,6 +231,34 @@ def section_sql(
     if limit:
         sql += f" LIMIT {int(limit)}"
     return sql, params
+
+
+def _with_weights(
+    section: str, call: str, params: list[Any], articles: str, article_params: list[Any]
+) -> tuple[str, list[Any]]:
+    """The stories or outlets rows of ``call`` with their share of voice: each outlet's
+    ``weight`` (``outlet_weights``: unweighted outlets count 1), ``weighted_articles``
+    (a story's: the sum of its articles' outlet weights), and ``share`` and
+    ``weighted_share`` of all the section's rows (before any limit)."""
+    if section == "outlets":
+        sql = f"""(SELECT r.*, coalesce(w.weight, 1.0) AS weight,
+                          round(r.articles * coalesce(w.weight, 1.0), 6) AS weighted_articles
+                   FROM (SELECT * FROM {call}) r
+                   LEFT JOIN outlet_weights w ON w.outlet = r.outlet)"""
+        article_params = []
+    else:
+        sql = f"""(SELECT r.*, coalesce(wa.weighted_articles, 0) AS weighted_articles
+                   FROM (SELECT * FROM {call}) r LEFT JOIN (
+                       SELECT v.story_id, round(sum(coalesce(w.weight, 1.0)), 6)
+                                  AS weighted_articles
+                       FROM {articles} v LEFT JOIN outlet_weights w ON w.outlet = v.outlet
+                       WHERE v.story_id IS NOT NULL GROUP BY 1) wa
+                   ON wa.story_id = r.story_id)"""
+    shares = f"""(SELECT *, round(articles / nullif(sum(articles) OVER (), 0), 6) AS share,
+                         round(weighted_articles / nullif(sum(weighted_articles) OVER (), 0), 6)
+                             AS weighted_share
+                  FROM {sql}) weighted"""
+    return shares, [*params, *article_params]
 
 
 def _copies_sql(src: str, per_story: int | None) -> str:
@@ -262,7 +283,8 @@ def _copies_sql(src: str, per_story: int | None) -> str:
         SELECT r.story_id, r.original_id, ot.title AS original_title,
                oo.name AS original_outlet, r.original_at, r.copy_id, ct.title AS copy_title,
                r.copy_outlet, r.copy_at, r.score,
-               round(date_diff('second', r.original_at, r.copy_at) / 3600.0, 2) AS lag_hours
+               round(date_diff('second', r.original_at, r.copy_at) / 3600.0, 2) AS lag_hours,
+               ot.url AS original_url, ct.url AS copy_url
         FROM ranked r
         JOIN articles ot     ON ot.article_id = r.original_id
         JOIN articles ct     ON ct.article_id = r.copy_id
@@ -315,7 +337,7 @@ _SUMMARY_STORIES = """
     SELECT top.story_id, s.label, top.first_seen, top.first_published, top.articles,
            top.distinct_articles, top.copies, top.outlets, top.outlet_names, top.last_seen,
            top.days_active, top.original_id, o.title AS original_title,
-           oo.name AS original_outlet, top.copied_by
+           oo.name AS original_outlet, top.copied_by, o.url AS original_url
     FROM top
     JOIN stories s       ON s.story_id = top.story_id
     LEFT JOIN articles o ON o.article_id = top.original_id
@@ -386,8 +408,8 @@ def export_parquet(
 def report_totals(
     con: duckdb.DuckDBPyConnection, filters: ReportFilter | None = None, src: str | None = None
 ) -> dict[str, Any]:
-    """The ``coverage_totals`` keys (articles, distinct_articles, stories, outlets) for the
-    filtered articles, plus copies, days and the date range."""
+    """Articles, distinct articles, stories and outlets of the filtered articles, plus
+    copies, days, the date range and revised articles."""
     scope_filters = ReportFilter() if src else (filters or ReportFilter())
     call, params = scope_filters.macro_call("report_articles", src)
     row = con.execute(
@@ -424,13 +446,17 @@ def watchlist_summary(
     call, params = scope_filters.macro_call("report_articles", src)
     rows = _rows(
         con,
-        f"""WITH f AS (SELECT article_id FROM {call})
+        f"""WITH f AS (SELECT article_id, duplicate_of FROM {call})
             SELECT w.name,
                    (SELECT list(q.query ORDER BY q.created_at, q.query) FROM watch_queries q
                     WHERE q.watchlist = w.name) AS queries,
                    (SELECT count(DISTINCT m.article_id) FROM watch_matches m
                     JOIN f ON f.article_id = m.article_id WHERE m.watchlist = w.name)
-                       AS articles
+                       AS articles,
+                   (SELECT count(DISTINCT coalesce(f.duplicate_of, f.article_id))
+                    FROM watch_matches m
+                    JOIN f ON f.article_id = m.article_id WHERE m.watchlist = w.name)
+                       AS distinct_articles
             FROM watchlists w ORDER BY w.name""",
         params,
     )
@@ -495,7 +521,7 @@ def coverage_report(
         sections = _live_sections(con, src, limit, copies_per_story, step)
     _add_independent_origins(con, sections["stories"])
     days = sections["days"]
-    totals = {  # the report_totals keys, from the sections already computed
+    totals = {  # from the sections already computed
         "articles": sum(d["articles"] for d in days),
         "distinct_articles": sum(d["distinct_articles"] for d in days),
         "stories": sections.pop("story_count"),
@@ -505,7 +531,9 @@ def coverage_report(
         "first_day": days[0]["day"] if days else None,
         "last_day": days[-1]["day"] if days else None,
         "revised_articles": revised_articles(con, None if summary else src),
+        "weighted_articles": round(sum(o["weighted_articles"] for o in sections["outlets"]), 6),
     }
+    _story_shares(sections["stories"], totals)
     if summary:
         mentions, watch, matches = _summary_watch(con, matches_per_watchlist, step)
     else:
@@ -518,6 +546,9 @@ def coverage_report(
             matches = _recent_matches(con, src, matches_per_watchlist)
         else:
             matches = report_section(con, "matches", src=src)
+    _voice_shares(watch)
+    step("previous period")
+    previous = previous_period(con, filters, totals, summaries.FACTS_VIEW if fresh else None)
     return {
         "schema_version": COVERAGE_SCHEMA_VERSION,
         "generated_at": datetime.now(UTC),
@@ -531,6 +562,59 @@ def coverage_report(
         "watchlists": watch,
         "mentions": mentions,
         "matches": matches,
+        "previous_period": previous,
+    }
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(part / whole, 6) if whole else None
+
+
+def _story_shares(stories: list[dict[str, Any]], totals: dict[str, Any]) -> None:
+    """Each story's share (and weighted share) of all the report's articles, also when
+    only the biggest stories are listed."""
+    for story in stories:
+        story["share"] = _share(story["articles"], totals["articles"])
+        story["weighted_share"] = _share(story["weighted_articles"], totals["weighted_articles"])
+
+
+def _voice_shares(watch: list[dict[str, Any]]) -> None:
+    """Share of voice between the watchlists (a client against its competitors): of all
+    watchlists' placements (every matching article, copies included), and of their
+    articles with copies counted once."""
+    placements = sum(w["articles"] for w in watch)
+    distinct = sum(w["distinct_articles"] for w in watch)
+    for w in watch:
+        w["share_of_voice"] = _share(w["articles"], placements)
+        w["distinct_share_of_voice"] = _share(w["distinct_articles"], distinct)
+
+
+def previous_period(
+    con: duckdb.DuckDBPyConnection,
+    filters: ReportFilter,
+    totals: dict[str, Any],
+    source: str | None = None,
+) -> dict[str, Any] | None:
+    """The same filters over the period of the same length just before this report's
+    (``--since`` to ``--until``, else to the last day with articles): its days and
+    counts, for the change a reader sees at the top of the report. ``None`` for a report
+    without ``--since``, which covers everything before it anyway."""
+    start = filters.since
+    end = filters.until or totals["last_day"]
+    if start is None or end is None or end < start:
+        return None
+    length = (end - start).days + 1
+    before = replace(filters, since=start - timedelta(days=length), until=start - timedelta(days=1))
+    call, params = before.macro_call("report_articles", source)
+    articles, distinct = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE duplicate_of IS NULL) FROM {call}", params
+    ).fetchone()
+    return {
+        "first_day": before.since,
+        "last_day": before.until,
+        "days": length,
+        "articles": articles,
+        "distinct_articles": distinct,
     }
 
 
@@ -587,12 +671,23 @@ def _summary_sections(
     """The sections of an unfiltered report, read from the coverage summaries."""
     step("stories")
     top = f"LIMIT {int(limit)}" if limit else ""
-    stories = _rows(con, _SUMMARY_STORIES.format(limit=top))
+    facts, facts_params = ReportFilter().macro_call("report_articles", summaries.FACTS_VIEW)
+    weighted, weighted_params = _with_weights(
+        "stories", f"({_SUMMARY_STORIES.format(limit=top)}) top", [], facts, facts_params
+    )
+    stories = _rows(
+        con, f"SELECT * FROM {weighted} ORDER BY {_SECTION_ORDER['stories']}", weighted_params
+    )
     ids = [s["story_id"] for s in stories]
     only = " WHERE story_id IN (SELECT unnest(?))" if limit else ""
     params = [ids] if limit else []
     step("outlets")
-    outlets = _rows(con, f"{_SUMMARY_SECTIONS['outlets']} ORDER BY {_SECTION_ORDER['outlets']}")
+    outlets = _rows(
+        con,
+        "SELECT * FROM "
+        + _with_weights("outlets", "coverage_outlet_summary", [], facts, [])[0]
+        + f" ORDER BY {_SECTION_ORDER['outlets']}",
+    )
     step("days")
     days = _rows(con, f"{_SUMMARY_SECTIONS['days']} ORDER BY {_SECTION_ORDER['days']}")
     step("timeline")
@@ -636,10 +731,17 @@ def _summary_watch(
         """SELECT w.name,
                   (SELECT list(q.query ORDER BY q.created_at, q.query) FROM watch_queries q
                    WHERE q.watchlist = w.name) AS queries,
-                  coalesce(n.articles, 0) AS articles
+                  coalesce(n.articles, 0) AS articles,
+                  coalesce(d.distinct_articles, 0) AS distinct_articles
            FROM watchlists w
            LEFT JOIN (SELECT watchlist, CAST(sum(articles) AS BIGINT) AS articles
                       FROM coverage_watch_days GROUP BY 1) n ON n.watchlist = w.name
+           LEFT JOIN (SELECT x.watchlist,
+                             count(DISTINCT coalesce(f.canonical_id, f.article_id))
+                                 AS distinct_articles
+                      FROM coverage_watch_facts x
+                      JOIN coverage_facts f ON f.article_id = x.article_id GROUP BY 1) d
+                  ON d.watchlist = w.name
            ORDER BY w.name""",
     )
     for row in watch:
