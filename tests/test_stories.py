@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +20,14 @@ from tests.helpers import article, fresh_db, load_and_dedupe
 from testsupport.corpus import paragraphs
 from textanalysis.fingerprints import cosine, term_vector
 from warehouse.rebuild import rebuild
-from warehouse.story_decider import Member, Placing, decide, story_id_for
+from warehouse.story_decider import (
+    UNDATED,
+    Member,
+    Placing,
+    decide,
+    story_id_for,
+    within_window,
+)
 
 # Unrelated real articles (nutrition trends, cloud computing).
 NUTRITION, CLOUD = "0004", "0005"
@@ -100,6 +108,32 @@ def test_articles_outside_the_time_window_start_a_new_story(db_path: Path) -> No
     assert story[ids["january"]] != story[ids["june"]]
 
 
+def test_an_undated_article_is_placed_by_similarity_whatever_the_day_it_was_first_seen(
+    db_path: Path,
+) -> None:
+    first = "\n\n".join(paragraphs(NUTRITION)[:10])
+    follow_up = "\n\n".join(paragraphs(NUTRITION)[10:20])
+    con = fresh_db(db_path)
+    # Dated years before today; the undated one is first seen today (by the loader).
+    ids = load_and_dedupe(
+        con, {"dated": article(first, title="Diet trends", published=date(2009, 3, 1))}
+    )
+    ids |= load_and_dedupe(con, {"undated": article(follow_up, title="Diet trends again")})
+    ids |= load_and_dedupe(
+        con, {"cloud": article("\n\n".join(paragraphs(CLOUD)[:10]), title="Cloud computing")}
+    )
+    # A dated article deduped after the undated one finds it too.
+    ids |= load_and_dedupe(
+        con, {"later": article(first, title="Diet trends", published=date(2009, 3, 2))}
+    )
+    story = stories(con)
+    assert story[ids["dated"]] == story[ids["undated"]] == story[ids["later"]]
+    assert story[ids["cloud"]] != story[ids["dated"]]  # similarity still decides
+    before = set(story.items())
+    rebuild(con, Settings(), batch_size=2)
+    assert set(stories(con).items()) == before
+
+
 def test_term_vectors_weigh_names_over_common_words() -> None:
     seeds = seed_articles()
     vectors = {k: term_vector(f"{a.title}\n{a.title}\n{a.text}", 40) for k, a in seeds.items()}
@@ -165,6 +199,13 @@ def test_labels_kept_incrementally_equal_a_recomputation_from_all_members(
 # --- the pure decider ------------------------------------------------------------------------
 
 MERGE = 0.3
+
+
+def test_time_window_keeps_dated_articles_apart_but_not_undated_ones() -> None:
+    day = (date(2009, 3, 12) - date(1970, 1, 1)).days
+    days = np.array([day, day, day + 30, UNDATED, UNDATED])
+    earlier = np.array([day - 7, day - 8, UNDATED, day - 5000, UNDATED])
+    assert within_window(days, earlier, 7).tolist() == [True, False, True, True, True]
 
 
 def test_decider_an_article_without_links_starts_its_own_story() -> None:

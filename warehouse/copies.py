@@ -128,10 +128,11 @@ class BatchArticle:
     language: str | None
     sort_ts: datetime
     first_seen_at: datetime
-    day: date
+    day: date  # of its publication, or first seen when undated
     fresh: bool = False  # never deduplicated before: nothing of it is in any index
     fingerprint: CopyFingerprint | None = None
     terms: Terms | None = None  # story terms, heaviest first
+    dated: bool = True  # has a publication date (else ``day`` is only when it was first seen)
 
     @property
     def chronology(self) -> tuple:
@@ -150,7 +151,8 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
     """
     columns = """article_id, title, body_text, language,
                  coalesce(published_at, first_seen_at) AS ts, first_seen_at,
-                 dedupe_pending AND updated_at = first_seen_at AS fresh"""
+                 dedupe_pending AND updated_at = first_seen_at AS fresh,
+                 published_at IS NOT NULL AS dated"""
     wanted = in_list(article_ids)
     rows = con.execute(
         f"SELECT {columns} FROM articles WHERE dedupe_pending AND article_id IN {wanted}"
@@ -188,6 +190,7 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
             first_seen_at=r[5],
             day=r[4].date(),
             fresh=bool(r[6]),
+            dated=bool(r[7]),
         )
         for k, r in enumerate(rows)
     ]

@@ -13,6 +13,10 @@ so the scan reads only the window's row groups: the cost follows the window's vo
 not the warehouse's size. Terms carried by more than ``term_max_df`` articles in the
 window are skipped.
 
+An article without a publication date is stored with day ``UNDATED_DAY``: its distance in
+time to any other is unknown, so the window does not apply to its pairs (see
+``warehouse.story_decider.within_window``); a batch holding one scans every earlier row.
+
 ``assign_batch`` reads the candidates (neighbours, their stories and ages), lets the pure
 ``warehouse.story_decider.decide`` place the batch (joins, new stories, merges), and
 writes the decision.
@@ -31,7 +35,14 @@ from scipy import sparse
 from config.settings import StorySettings
 from textanalysis.fingerprints import Terms, term_id, term_vector
 from warehouse.copies import BatchArticle, epoch_us, in_list, insert_rows, joined
-from warehouse.story_decider import Placing, StoryDecision, decide
+from warehouse.story_decider import (
+    UNDATED,
+    UNDATED_DAY,
+    Placing,
+    StoryDecision,
+    decide,
+    within_window,
+)
 
 
 def _index_terms(
@@ -53,7 +64,9 @@ def _index_terms(
     if not sizes.sum():
         return
     ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    days = np.array([b.day for b in batch], dtype="datetime64[D]").astype("datetime64[us]")
+    days = np.array(
+        [b.day if b.dated else UNDATED_DAY for b in batch], dtype="datetime64[D]"
+    ).astype("datetime64[us]")
     con.register(
         "batch_terms",
         {
@@ -100,13 +113,18 @@ def _neighbours(
         "batch_vocabulary",
         {"term": vocabulary, "position": np.arange(len(vocabulary), dtype=np.int32)},
     )
+    columns = """SELECT v.position, t.seq, t.weight, t.heavy, t.day - DATE '1970-01-01' AS day
+                 FROM article_terms t JOIN batch_vocabulary v ON v.term = t.term"""
+    dated = [b.day for b in batch if b.dated]
     try:
-        w = con.execute(
-            """SELECT v.position, t.seq, t.weight, t.heavy, t.day - DATE '1970-01-01' AS day
-               FROM article_terms t JOIN batch_vocabulary v ON v.term = t.term
-               WHERE t.day BETWEEN $1 AND $2""",
-            [min(b.day for b in batch) - window, max(b.day for b in batch) + window],
-        ).fetchnumpy()
+        if len(dated) < len(batch):  # an undated article is compared with every earlier one
+            w = con.execute(columns).fetchnumpy()
+        else:  # the window's rows and the undated articles' rows (their day
+            # is the minimum: a row group without any is skipped by its statistics)
+            w = con.execute(
+                f"{columns} WHERE t.day BETWEEN $1 AND $2 UNION ALL {columns} WHERE t.day = $3",
+                [min(dated) - window, max(dated) + window, UNDATED_DAY],
+            ).fetchnumpy()
     finally:
         con.unregister("batch_vocabulary")
     if not len(w["seq"]):
@@ -131,11 +149,13 @@ def _neighbours(
     me_seq, other_seq = me_row + low, other_row + base
     day_of = np.zeros(rows, dtype=np.int64)
     day_of[w_row] = w["day"]
-    me_day = np.array([(b.day - _EPOCH).days for b in batch], dtype=np.int64)[me_row]
+    me_day = np.array(
+        [(b.day - _EPOCH).days if b.dated else UNDATED for b in batch], dtype=np.int64
+    )[me_row]
     keep = (
         (shared.data >= settings.retrieval_min_shared)
         & (other_seq < me_seq)
-        & (np.abs(day_of[other_row] - me_day) <= settings.window_days)
+        & within_window(me_day, day_of[other_row], settings.window_days)
     )
     me_row, other_row, me_seq, other_seq = (
         me_row[keep],

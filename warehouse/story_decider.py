@@ -12,12 +12,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
 
 from warehouse.disjoint_set import DisjointSet
 from warehouse.loader import stable_id
 
 Age = tuple[int, str]
 """(created_at in microseconds since the epoch, story id): older sorts first."""
+
+
+UNDATED_DAY = date.min
+"""The day stored for an article with no publication date (only the day it was first seen)."""
+UNDATED = (UNDATED_DAY - date(1970, 1, 1)).days
+"""``UNDATED_DAY`` as a day number (days since 1970-01-01)."""
+
+
+def within_window(days: np.ndarray, other_days: np.ndarray, window_days: int) -> np.ndarray:
+    """Which (article, earlier article) pairs, given as day numbers, are near enough in
+    time to share a story.
+
+    An article without a publication date has an *unknown* distance to every other, not a
+    large one: the day it was first seen may be years after it was written (a seed or an
+    archive page loaded today). Its pairs are judged by similarity alone; only two dated
+    articles more than ``window_days`` apart are kept apart.
+    """
+    undated = (days == UNDATED) | (other_days == UNDATED)
+    return undated | (np.abs(days - other_days) <= window_days)
 
 
 def story_id_for(article_id: str) -> str:
