@@ -431,6 +431,14 @@ def _filters_text(filters: dict[str, Any]) -> str:
     return "Filtered: " + ", ".join(parts) if parts else "All articles"
 
 
+def _origins(story: dict[str, Any]) -> str:
+    """ " · N independent origins" (originals that are not copies and credit no shared agency)."""
+    origins = story.get("independent_origins")
+    if origins is None:
+        return ""
+    return f" · {int(origins):,} independent origin{'' if origins == 1 else 's'}"
+
+
 def _stories_table(report: dict[str, Any], alerted: Collection[str] = frozenset()) -> str:
     stories = report["stories"]
     if not stories:
@@ -482,7 +490,7 @@ def _stories_table(report: dict[str, Any], alerted: Collection[str] = frozenset(
             "<tr>"
             f'<td><div class="story-label">{_t(s["label"], 120)}'
             f"{ALERTED_TAG if s['story_id'] in alerted else ''}</div>"
-            f'<div class="sub">{_t(s.get("outlet_names"), 140)}</div>{detail}</td>'
+            f'<div class="sub">{_t(s.get("outlet_names"), 140)}{_origins(s)}</div>{detail}</td>'
             f"<td>{_when(s['first_seen'])}</td><td>{_day(s['first_published'])}</td>"
             f'<td class="n">{_n(s["articles"])}</td><td class="n">{_n(s["distinct_articles"])}</td>'
             f'<td class="n">{_n(s["copies"])}</td><td class="n">{_n(s["outlets"])}</td>'

@@ -4,6 +4,7 @@ non-empty, and a screenshot at laptop size saved under the test's temporary fold
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -282,3 +283,16 @@ def test_chromium_shows_every_article_linked(linked_report: Path, tmp_path: Path
     dumped = _chromium("--dump-dom", linked_report.resolve().as_uri(), profile=tmp_path / "p")
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     _assert_every_article_linked(dumped.stdout)
+
+
+def test_each_story_row_states_its_independent_origins(report_html: Path, tmp_path: Path) -> None:
+    data = tmp_path / "coverage.json"
+    db = tmp_path / "w.duckdb"
+    args = ["report", "coverage", "--format", "json", "--out", str(data), "--db", str(db)]
+    assert main(args) == 0
+    stories = json.loads(data.read_text(encoding="utf-8"))["stories"]
+    html = report_html.read_text(encoding="utf-8")
+    for story in stories:
+        n = story["independent_origins"]
+        assert f"{n:,} independent origin{'' if n == 1 else 's'}" in html
+    assert re.search(r"\d+ independent origins?", html)
