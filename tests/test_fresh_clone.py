@@ -22,6 +22,10 @@ from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
+# A pip install, `make demo` (a temporary Prefect server) and the corpus test files, which
+# include the scheduler's and DuckLake's: several minutes, more on a busy machine.
+CLONE_TEST_TIMEOUT = 3600
+
 # A test file uses the corpora when it imports one of these helpers.
 CORPUS_USERS = re.compile(
     r"from testsupport(\.corpus| import synth|\.newsite import [^\n]*corpus_page)"
@@ -70,6 +74,7 @@ def test_the_corpus_test_files_are_found() -> None:
     assert "tests/test_fresh_clone.py" not in files
 
 
+@pytest.mark.timeout(CLONE_TEST_TIMEOUT)
 def test_make_demo_and_the_corpus_tests_in_a_clone_with_nothing_beside_it(tmp_path: Path) -> None:
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
