@@ -123,7 +123,10 @@ def test_triggered_seed_and_feed_deployments_load_the_warehouse(
         )
         runs = con.execute("SELECT flow, status FROM ingestion_runs ORDER BY started_at").fetchall()
     assert by_method == {False: 5, True: 2}
-    assert runs == [("ingest_seeds", "completed"), ("ingest_feeds", "completed")]
+    # The feed deployment's own schedule may also fire while a slow machine runs this test:
+    # every run after the seed run is a completed feed run, and there is at least one.
+    assert runs[0] == ("ingest_seeds", "completed")
+    assert runs[1:] and set(runs[1:]) == {("ingest_feeds", "completed")}
     keys = _artifact_keys(system)
     assert {
         "presswatch-seed-coverage",
