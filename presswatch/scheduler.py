@@ -3,7 +3,8 @@ work pool, the deployments of ``prefect.yaml`` and a worker, as background proce
 
 State lives in one folder (default ``.presswatch/``): ``prefect/`` is the server's
 PREFECT_HOME (its SQLite database), ``logs/server.log`` and ``logs/worker.log`` are the
-logs, ``run/*.pid`` the process ids that ``stop`` signals.
+logs, ``run/*.pid`` the process ids that ``stop`` signals, ``run/server.url`` the API
+address manual ``ingest`` commands use while the server runs (``adopt_running_server``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class SchedulerConfig:
 
     def log_file(self, name: str) -> Path:
         return self.state_dir / "logs" / f"{name}.log"
+
+    def api_url_file(self) -> Path:
+        """Where ``start`` records the API address of the server it started."""
+        return self.state_dir / "run" / "server.url"
 
     def environment(self) -> dict[str, str]:
         """The environment every Prefect process of this system runs with."""
@@ -145,6 +150,7 @@ def start(config: SchedulerConfig) -> list[str]:
         )
         lines.append(f"server starting on {config.ui_url} (log: {config.log_file('server')})")
     _wait_for_server(config)
+    config.api_url_file().write_text(config.api_url, encoding="utf-8")
     lines.append(f"server up: {config.ui_url}")
     pools = _run(config, ["work-pool", "ls"], "listing work pools")
     if WORK_POOL not in pools:
@@ -173,9 +179,41 @@ def stop(config: SchedulerConfig, grace_seconds: float = 15.0) -> list[str]:
         if _pid(config, name) is not None:
             os.killpg(pid, signal.SIGKILL)
         config.pid_file(name).unlink(missing_ok=True)
+        if name == "server":
+            config.api_url_file().unlink(missing_ok=True)
         lines.append(f"{name} stopped (pid {pid})")
     return lines or ["nothing was running"]
 
 
 def status(config: SchedulerConfig) -> dict[str, int | None]:
     return {name: _pid(config, name) for name in PROCESSES}
+
+
+def running_api_url(config: SchedulerConfig, timeout: float = 1.0) -> str | None:
+    """The API address of this state folder's Prefect server when it is up and answering."""
+    if _pid(config, "server") is None:
+        return None
+    try:
+        api_url = config.api_url_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    try:
+        healthy = httpx.get(f"{api_url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return api_url if healthy else None
+
+
+def adopt_running_server(config: SchedulerConfig) -> str | None:
+    """Point this process's Prefect client at the scheduler's server, if one runs.
+
+    A manual ``ingest`` then costs no temporary server start-up (most of a small run's
+    time) and its flow run shows in the scheduler's UI. An explicit ``PREFECT_API_URL``
+    wins. Must run before Prefect is imported: Prefect reads its settings then.
+    Returns the address adopted, or None."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    api_url = running_api_url(config)
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+    return api_url
