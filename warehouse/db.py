@@ -35,6 +35,7 @@ __all__ = [
     "WarehouseError",
     "WarehouseLocked",
     "connection",
+    "latest_migration_version",
     "migrate",
     "open_connection",
     "transaction",
@@ -50,6 +51,11 @@ def _migrations() -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def latest_migration_version() -> int:
+    """The newest migration this presswatch knows (a warehouse below it needs migrating)."""
+    return max(version for version, _, _ in _migrations())
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -21,7 +21,14 @@ from pathlib import Path
 import duckdb
 
 from warehouse import ducklake
-from warehouse.db import WarehouseError, WarehouseLocked, open_connection
+from warehouse.db import (
+    WarehouseError,
+    WarehouseLocked,
+    connection,
+    latest_migration_version,
+    open_connection,
+)
+from warehouse.locking import writer_lock
 
 
 def snapshot_path(db_path: Path) -> Path:
@@ -83,3 +90,26 @@ def reading(db_path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, ReadSour
         yield con, source
     finally:
         con.close()
+
+
+def migrate_for_readers(db_path: Path) -> None:
+    """Readers open the warehouse read-only, which cannot migrate: a warehouse created by
+    an older presswatch is migrated here (briefly writable) when nobody is writing it.
+    When a writer holds it, nothing happens: writers migrate."""
+    if not db_path.exists():
+        return
+    try:
+        con = open_connection(db_path, read_only=True)
+    except WarehouseLocked:
+        return
+    try:
+        current = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    finally:
+        con.close()
+    if current is not None and current >= latest_migration_version():
+        return
+    try:
+        with writer_lock(db_path, wait_seconds=0), connection(db_path):
+            pass
+    except WarehouseLocked:
+        return

@@ -7,7 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from config.settings import Settings, resolve_db_path
+from config.settings import Settings
+from presswatch import options
 from reporting import output
 from warehouse.db import WarehouseError, connection, warehouse_exists
 from warehouse.locking import writer_lock
@@ -22,7 +23,7 @@ def cmd_dedupe(args: argparse.Namespace, console: Console) -> int:
     from warehouse.dedupe import dedupe_articles
     from warehouse.rebuild import rebuild
 
-    db_path = resolve_db_path(args.db)
+    db_path = options.db_path(args)
     if not warehouse_exists(db_path):
         raise WarehouseError(f"no warehouse at {db_path}: run `presswatch ingest seeds` first")
     with writer_lock(db_path, wait_seconds=args.wait), connection(db_path) as con:
@@ -61,10 +62,10 @@ def cmd_dedupe(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Any) -> None:
     dedupe = commands.add_parser(
         "dedupe",
-        parents=[common],
+        parents=[options.db_option(), options.format_option("table", "json")],
         help="deduplicate pending articles, or --rebuild every link and story",
     )
     dedupe.add_argument(
@@ -72,10 +73,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="recompute all copy links and stories from scratch with the current settings",
     )
-    dedupe.add_argument("--format", choices=["table", "json"], default="table")
     dedupe.add_argument(
         "--wait",
-        type=float,
+        type=options.seconds,
         default=60.0,
         help="seconds to wait for a running flow to release the warehouse (default 60)",
     )

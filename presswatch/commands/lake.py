@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from config.settings import resolve_db_path
+from presswatch import options
 from reporting import output
 from warehouse import ducklake
 from warehouse.db import WarehouseError, connection, warehouse_exists
@@ -22,7 +22,7 @@ def _duration(text: str) -> timedelta:
 
 
 def cmd_lake_maintain(args: argparse.Namespace, console: Console) -> int:
-    db_path = resolve_db_path(args.db)
+    db_path = options.db_path(args)
     if ducklake.parse_target(db_path) is None:
         raise WarehouseError(
             f"{db_path} is a DuckDB file: `lake maintain` needs a DuckLake warehouse "
@@ -49,12 +49,12 @@ def cmd_lake_maintain(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def register(commands: Any, common: argparse.ArgumentParser) -> None:
+def register(commands: Any) -> None:
     lake = commands.add_parser("lake", help="DuckLake warehouse upkeep")
-    actions = lake.add_subparsers(dest="action", required=True)
+    actions = lake.add_subparsers(dest="action", required=True, metavar="ACTION")
     maintain = actions.add_parser(
         "maintain",
-        parents=[common],
+        parents=[options.db_option(), options.format_option("table", "json")],
         help="merge small files, expire old snapshots, delete replaced files",
     )
     maintain.add_argument(
@@ -64,5 +64,4 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="keep snapshots and replaced files younger than this (30m, 1h, 7d; default 1h)",
     )
-    maintain.add_argument("--format", choices=["table", "json"], default="table")
     maintain.set_defaults(handler=cmd_lake_maintain)
