@@ -10,7 +10,7 @@ with generated articles, then a separate process measures incremental batches.
   an earlier article of their story (a few words edited, the last paragraph dropped).
   2,000 articles are published per day, so 10k articles span 5 days, 1M span 500 days.
 * **Preload** (fast bulk path): articles are inserted with bulk SQL, then indexed with the
-  very function the incremental path uses (``fingerprints.analyse``: sentence anchors into
+  very function the incremental path uses (``fingerprints.analyse_batch``: sentence anchors into
   ``shingle_index``, ``frequent_anchors`` from the anchor counts, heaviest terms into
   ``article_terms``; ``dedup_index``), and given their generated stories and copy links;
   no pairwise comparison is made.
@@ -65,7 +65,7 @@ from wordfreq import top_n_list, word_frequency
 
 from config.settings import Settings
 from extractors.models import ExtractedArticle
-from textanalysis.fingerprints import analyse
+from textanalysis.fingerprints import analyse_batch
 from warehouse import loader
 from warehouse.db import open_connection, transaction
 from warehouse.dedupe import dedupe_batch
@@ -172,7 +172,9 @@ def _analyse_chunk(texts: list[tuple[str, str]]) -> list[tuple]:
     settings = Settings()
     result = []
     for title, body in texts:
-        fp, vector = analyse(title, body, "en", settings.dedup, settings.stories.top_terms)
+        [(fp, vector)] = analyse_batch(
+            [(title, body, "en")], settings.dedup, settings.stories.top_terms
+        )
         result.append((np.unique(fp.anchors), fp.sentence_count, vector.as_dict()))
     return result
 
@@ -254,7 +256,10 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
         # Stories and copy links as generated (the incremental batch meets a real state).
         story_ids = ["s" + stable_id("scale-story", str(g.story)) for g in items]
         con.execute(
-            "INSERT OR IGNORE INTO stories SELECT unnest($1), unnest($2), $3, $3",
+            # stories has no key since migration 008: skip ids already there explicitly.
+            "INSERT INTO stories (story_id, label, created_at, updated_at) "
+            "SELECT id, first(title), $3, $3 FROM (SELECT unnest($1) AS id, unnest($2) AS title) "
+            "WHERE id NOT IN (SELECT story_id FROM stories) GROUP BY id",
             [story_ids, [g.title for g in items], now],
         )
         con.execute(

@@ -445,7 +445,7 @@ def _canonical(url: str | None) -> str | None:
 def run_loop(feed_urls: list[str], db_path: Path, exclude: set[int]) -> LoopRun:
     """The same work as the flow, one page after the other in one thread (deduplicating
     every ``DEDUPE_EVERY`` loaded articles and at the end, as the flow does)."""
-    from flows.common import DEDUPE_EVERY
+    from flows.dedupe_step import DEDUPE_EVERY
     from flows.ingest_feeds import fetch_policy
 
     settings = FetchSettings.from_env()

@@ -7,8 +7,36 @@ settings is a configuration change, never a code change.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value presswatch cannot use; the message names the
+    variable and the accepted values (the CLI prints it as one line and exits 1)."""
+
+
+_Number = TypeVar("_Number", int, float)
+
+
+def _env_number(
+    name: str, default: _Number, parse: Callable[[str], _Number], accepted: str, minimum: float
+) -> _Number:
+    """``name``'s value parsed with ``parse`` (``default`` when unset or empty)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or value != value or value < minimum:  # value != value: NaN
+        raise SettingsError(f"{name} must be {accepted}, not {text!r}")
+    return value
+
 
 DEFAULT_DB_PATH = Path("warehouse") / "presswatch.duckdb"
 DB_PATH_ENV = "PRESSWATCH_DB"
@@ -116,8 +144,18 @@ def resolve_feeds_path(cli_value: str | Path | None = None) -> Path:
 
 
 def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
+    """A number of seconds (0 or more)."""
+    return _env_number(name, default, float, "a number of seconds, 0 or more", 0)
+
+
+def _env_positive_int(name: str, default: int) -> int:
+    return _env_number(name, default, int, "a whole number, 1 or more", 1)
+
+
+def allowed_hosts_from_env() -> list[str]:
+    """``PRESSWATCH_ALLOWED_HOSTS``: comma-separated hosts (or CIDR ranges) that may be
+    fetched although they are private; added to the feed list's ``allowed_hosts``."""
+    return [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
 
 
 @dataclass(frozen=True)
@@ -165,7 +203,9 @@ class FetchSettings:
             ),
             host_delay=_env_float("PRESSWATCH_HOST_DELAY", defaults.host_delay),
             retry_base_seconds=_env_float("PRESSWATCH_RETRY_BASE", defaults.retry_base_seconds),
-            page_batch_size=int(_env_float("PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size)),
+            page_batch_size=_env_positive_int(
+                "PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size
+            ),
         )
 
 
@@ -202,10 +242,10 @@ class TaskRunnerSettings:
     def from_env(cls) -> TaskRunnerSettings:
         kind = (os.environ.get(TASK_RUNNER_ENV) or "local").strip().lower()
         if kind not in ("local", "dask"):
-            raise ValueError(f"{TASK_RUNNER_ENV} must be 'local' or 'dask', not {kind!r}")
+            raise SettingsError(f"{TASK_RUNNER_ENV} must be 'local' or 'dask', not {kind!r}")
         workers = os.environ.get(WORKERS_ENV, "").strip()
         if workers and (not workers.isdigit() or int(workers) < 1):
-            raise ValueError(f"{WORKERS_ENV} must be a positive integer, not {workers!r}")
+            raise SettingsError(f"{WORKERS_ENV} must be a positive integer, not {workers!r}")
         return cls(
             kind=kind,
             workers=int(workers) if workers else 0,
@@ -217,3 +257,76 @@ class TaskRunnerSettings:
 class Settings:
     dedup: DedupSettings = DedupSettings()
     stories: StorySettings = StorySettings()
+
+
+DATA_PATH_ENV = "PRESSWATCH_DATA_PATH"
+LEASE_SECONDS_ENV = "PRESSWATCH_LEASE_SECONDS"
+LEASE_WAIT_ENV = "PRESSWATCH_LEASE_WAIT"
+MAINTAIN_EVERY_ENV = "PRESSWATCH_LAKE_MAINTAIN_EVERY"
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """A DuckLake warehouse (``--db ducklake:...``); see ``warehouse/ducklake.py``.
+
+    ``PRESSWATCH_DATA_PATH``: where a new lake puts its Parquet files (a folder or an
+    object-store URL); set later, it overrides the path recorded in the catalog.
+    ``PRESSWATCH_LEASE_SECONDS``: a writer's lease lasts this long unless renewed (a writer
+    stalled longer loses it). ``PRESSWATCH_LEASE_WAIT``: how long a writer waits for the
+    lease. ``PRESSWATCH_LAKE_MAINTAIN_EVERY``: commits between automatic maintenances (0: off).
+    """
+
+    data_path: str | None = None
+    lease_seconds: float = 600.0
+    lease_wait_seconds: float = 1800.0
+    # Loading in batches of 25 commits ~1 snapshot per 3 articles (each write section: the
+    # lease taken and released, its transactions), so 1000 is every ~3,000 articles; a
+    # maintenance then costs a few seconds (README, "Maintenance").
+    maintain_every: int = 1000
+
+    @classmethod
+    def from_env(cls) -> LakeSettings:
+        defaults = cls()
+        every = _env_number(
+            MAINTAIN_EVERY_ENV, defaults.maintain_every, int, "a whole number, 0 or more", 0
+        )
+        return cls(
+            data_path=os.environ.get(DATA_PATH_ENV) or None,
+            lease_seconds=_env_float(LEASE_SECONDS_ENV, defaults.lease_seconds),
+            lease_wait_seconds=_env_float(LEASE_WAIT_ENV, defaults.lease_wait_seconds),
+            maintain_every=every,
+        )
+
+
+def validate_environment() -> None:
+    """Read every ``PRESSWATCH_*`` setting once, so a bad value stops a process at its start
+    with one :class:`SettingsError` instead of failing midway through a run."""
+    FetchSettings.from_env()
+    TaskRunnerSettings.from_env()
+    LakeSettings.from_env()
+
+
+# Prefect defaults presswatch relies on. The temporary (ephemeral) Prefect server takes
+# 10-30 s to start on small machines, past Prefect's default start-up timeout; no telemetry.
+# (The temporary server never serves the UI, so ``PREFECT_UI_ENABLED`` is left alone: set in
+# the CLI's process it would also turn off the UI of ``presswatch scheduler start``'s server.)
+PREFECT_DEFAULTS: dict[str, str] = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def apply_prefect_defaults() -> None:
+    """Put :data:`PREFECT_DEFAULTS` in this process's environment where not set (explicit
+    settings win); the processes it starts inherit them.
+
+    Called where a process starts: the CLI's ``main`` and the flow modules ``prefect.yaml``
+    names (the scheduler's worker imports them). Prefect reads the environment into its
+    global settings when it is first imported, so when it already is, they are re-read."""
+    missing = {name: value for name, value in PREFECT_DEFAULTS.items() if name not in os.environ}
+    if not missing:
+        return
+    os.environ.update(missing)
+    prefect_context = sys.modules.get("prefect.context")
+    if prefect_context is not None:
+        prefect_context.refresh_global_settings_context()

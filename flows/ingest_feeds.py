@@ -10,15 +10,12 @@ soon as their batch is extracted, so a run killed at any moment loses nothing.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import httpx
 from prefect import flow, get_run_logger, task, unmapped
@@ -27,36 +24,33 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import task_run
 
 from config.settings import (
-    ALLOWED_HOSTS_ENV,
     FetchSettings,
     TaskRunnerSettings,
+    allowed_hosts_from_env,
+    apply_prefect_defaults,
     resolve_db_path,
     resolve_feeds_path,
 )
-from extractors.feed import ParsedFeed, parse_feed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
-from flows.common import (
-    DEDUPE_EVERY,
-    Deduped,
-    RunSummary,
-    coverage_report,
-    dedupe_loaded,
-    fingerprints_of,
-    finish_run,
-    refresh_search,
-    warehouse_run,
-)
+from flows.coverage_artifacts import coverage_report
+from flows.dedupe_step import DEDUPE_EVERY, Deduped, dedupe_loaded
+from flows.fingerprints_ahead import fingerprints_of
+from flows.run_record import RunSummary, finish_run, warehouse_run
+from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch
 from sources.politeness import HostThrottle
-from sources.urls import canonical_url, parse_allowed_hosts
+from sources.urls import parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
 from warehouse.db import connection
+from warehouse.location import WarehouseLocation, locate
+
+apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
 FEED_RETRIES = 2
 # Within a run, Prefect retries a transient feed failure only when the server does not ask
@@ -94,14 +88,13 @@ class PageBatch:
 
 def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
     """Allowed hosts come from the feed list's ``allowed_hosts`` and $PRESSWATCH_ALLOWED_HOSTS."""
-    from_env = [h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()]
     return FetchPolicy(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         total_timeout=settings.total_timeout,
         max_bytes=settings.max_bytes,
         max_redirects=settings.max_redirects,
-        allow=parse_allowed_hosts([*feed_list.allowed_hosts, *from_env]),
+        allow=parse_allowed_hosts([*feed_list.allowed_hosts, *allowed_hosts_from_env()]),
     )
 
 
@@ -109,10 +102,6 @@ def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
 def _throttle(per_host: int, delay: float, global_limit: int) -> HostThrottle:
     """One throttle per process, so concurrent tasks share the politeness limits."""
     return HostThrottle(per_host=per_host, min_delay=delay, global_limit=global_limit)
-
-
-def _log_entry(kind: str, url: str, outcome: str, **fields: object) -> dict:
-    return {"kind": kind, "url": url, "outcome": outcome, **fields}
 
 
 # --- feeds -------------------------------------------------------------------------------
@@ -139,121 +128,24 @@ def fetch_feed(
     return FeedPoll(state, result=result)
 
 
-def _canonical(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return None
-
-
 @task(name="record-feed", cache_policy=NO_CACHE)
-def record_feed(db_path: Path, run_id: str, poll: FeedPoll, settings: FetchSettings) -> FeedOutcome:
+def record_feed(
+    warehouse: WarehouseLocation, run_id: str, poll: FeedPoll, settings: FetchSettings
+) -> FeedOutcome:
     """Parse the feed (unless unchanged) and store its health and items."""
-    logger = get_run_logger()
-    state = poll.state
-    with connection(db_path) as con:
-        if poll.error is not None:
-            error = poll.error
-            feed_store.log_fetches(
-                con,
-                run_id,
-                [
-                    _log_entry(
-                        "feed",
-                        state.url,
-                        "refused" if error.reason.startswith("blocked") else "error",
-                        status=error.status,
-                        reason=error.reason,
-                        detail=error.detail,
-                        retryable=error.retryable,
-                    )
-                ],
-            )
-            next_poll = feed_store.record_poll_failure(
-                con,
-                run_id,
-                state,
-                stage="fetch_feed",
-                reason=error.reason,
-                detail=error.detail,
-                retry_after=error.retry_after,
-                backoff_base_seconds=settings.retry_base_seconds,
-                backoff_max_seconds=settings.retry_max_seconds,
-            )
-            logger.warning("feed %s failed (%s); next poll %s", state.name, error, next_poll)
-            return FeedOutcome(new_items=0, failed=True)
-        result = poll.result
-        assert result is not None
-        body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
-        entry = {
-            "status": result.status,
-            "elapsed_ms": int(result.elapsed_seconds * 1000),
-            "bytes": len(result.body),
-        }
-        if result.not_modified or body_hash == state.body_hash:
-            outcome = "not_modified" if result.not_modified else "unchanged"
-            feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, outcome, **entry)])
-            feed_store.record_poll_success(
-                con,
-                run_id,
-                state,
-                status=outcome,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                body_hash=state.body_hash,
-            )
-            logger.info("feed %s: %s", state.name, outcome.replace("_", " "))
-            return FeedOutcome(new_items=0, failed=False)
-        try:
-            parsed = parse_feed(
-                result.body,
-                content_type=result.headers.get("content-type"),
-                content_location=result.headers.get("content-location"),
-                base_url=result.final_url,
-            )
-        except ExtractionError as error:
-            feed_store.log_fetches(
-                con,
-                run_id,
-                [_log_entry("feed", state.url, "error", reason=error.reason, detail=error.detail)],
-            )
-            feed_store.record_poll_failure(
-                con,
-                run_id,
-                state,
-                stage="parse_feed",
-                reason=error.reason,
-                detail=error.detail,
-                retry_after=None,
-                backoff_base_seconds=settings.retry_base_seconds,
-                backoff_max_seconds=settings.retry_max_seconds,
-            )
-            logger.warning("feed %s is not usable: %s", state.name, error)
-            return FeedOutcome(new_items=0, failed=True)
-        feed_store.log_fetches(con, run_id, [_log_entry("feed", state.url, "ok", **entry)])
-        new_items = feed_store.record_poll_success(
+    with connection(warehouse) as con:
+        recorded = feed_store.record_poll(
             con,
             run_id,
-            state,
-            status="ok",
-            etag=result.etag,
-            last_modified=result.last_modified,
-            body_hash=body_hash,
-            title=parsed.title,
-            bozo_reason=parsed.bozo_reason,
-            items=[(item, _canonical(item.url)) for item in parsed.items],
+            poll.state,
+            poll.result,
+            poll.error,
+            feed_store.Backoff(settings.retry_base_seconds, settings.retry_max_seconds),
         )
-    _log_parsed(state, parsed, new_items)
-    return FeedOutcome(new_items=new_items, failed=False)
-
-
-def _log_parsed(state: feed_store.FeedState, parsed: ParsedFeed, new_items: int) -> None:
     logger = get_run_logger()
-    if parsed.bozo_reason:
-        logger.warning("feed %s is malformed but usable: %s", state.name, parsed.bozo_reason)
-    logger.info("feed %s: %d item(s), %d new", state.name, len(parsed.items), new_items)
+    for level, message in recorded.notes:
+        logger.log(level, message)
+    return FeedOutcome(new_items=recorded.new_items, failed=recorded.failed)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -365,7 +257,7 @@ def _outcome(
         return _fallback(item, "no_url", "the item has no link"), None
     failure = page.error if page.error is not None else extracted
     if isinstance(failure, FetchError | ExtractionFailure):
-        entry = _log_entry(
+        entry = feed_store.log_entry(
             "page",
             item.url,
             "refused" if failure.reason.startswith("blocked") else "error",
@@ -379,7 +271,7 @@ def _outcome(
     result = page.result
     assert result is not None and isinstance(extracted, ExtractedArticle)
     article = replace(extracted, url=item.url, outlet=item.outlet or extracted.outlet)
-    entry = _log_entry(
+    entry = feed_store.log_entry(
         "page",
         item.url,
         "ok",
@@ -387,7 +279,9 @@ def _outcome(
         elapsed_ms=int(result.elapsed_seconds * 1000),
         bytes=len(result.body),
     )
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, feed_store.canonical_or_none(item.url)
+    )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
 
@@ -396,7 +290,9 @@ def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_st
         article = article_from_feed_item(item, outlet=item.outlet)
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
-    article_input = loader.ArticleInput(item.article_ref, article, _canonical(item.url))
+    article_input = loader.ArticleInput(
+        item.article_ref, article, feed_store.canonical_or_none(item.url)
+    )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 
 
@@ -411,9 +307,9 @@ def page_batch(
 
 @task(name="load", cache_policy=NO_CACHE)
 def load_batch(
-    db_path: Path, run_id: str, batch: PageBatch, settings: FetchSettings
+    warehouse: WarehouseLocation, run_id: str, batch: PageBatch, settings: FetchSettings
 ) -> loader.LoadResult:
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         result = feed_store.record_item_outcomes(
             con,
             run_id,
@@ -446,7 +342,7 @@ class PagesIngested:
 
 
 def _ingest_pages(
-    db_path: Path,
+    warehouse: WarehouseLocation,
     run_id: str,
     pending: list[feed_store.PendingItem],
     policy: FetchPolicy,
@@ -486,7 +382,7 @@ def _ingest_pages(
                 extracted = future.result() if future is not None else ExtractedPages([], {})
                 batch = page_batch(fetched, extracted.results)
                 page_errors += sum(o.reason is not None for o in batch.outcomes)
-                result = load_batch(db_path, run_id, batch, settings)
+                result = load_batch(warehouse, run_id, batch, settings)
                 loaded.added += result.added
                 loaded.updated += result.updated
                 loaded.unchanged += result.unchanged
@@ -496,9 +392,9 @@ def _ingest_pages(
                 # (With nothing left to fetch, the dedupe waits until the workers are gone.)
                 more = todo or fetching or extracting
                 if more and max(since_dedupe, len(ready)) >= DEDUPE_EVERY:
-                    deduped += dedupe_loaded(db_path, ready)
+                    deduped += dedupe_loaded(warehouse, ready)
                     since_dedupe = 0
-    deduped += dedupe_loaded(db_path, ready)  # the rest, and whatever a killed run left
+    deduped += dedupe_loaded(warehouse, ready)  # the rest, and whatever a killed run left
     return PagesIngested(loaded, page_errors, deduped)
 
 
@@ -520,23 +416,23 @@ def ingest_feeds(
     feed_list = load_feed_list(feeds_path)
     settings = FetchSettings.from_env()
     policy = fetch_policy(feed_list, settings)
-    db_path = resolve_db_path(db)
-    with warehouse_run(db_path, "ingest_feeds", str(feeds_path)) as run_id:
-        with connection(db_path) as con:
+    warehouse = locate(resolve_db_path(db))  # resolved once, passed on
+    with warehouse_run(warehouse, "ingest_feeds", str(feeds_path)) as run_id:
+        with connection(warehouse) as con:
             states = feed_store.sync_feeds(con, feed_list.feeds)
         now = datetime.now(UTC)
         due = [s for s in states if force or s.due(now)]
         logger.info("%d feed(s) configured, %d due", len(states), len(due))
         polls = fetch_feed.map(due, policy=unmapped(policy), settings=unmapped(settings))
-        feed_outcomes = [record_feed(db_path, run_id, poll, settings) for poll in polls.result()]
+        feed_outcomes = [record_feed(warehouse, run_id, poll, settings) for poll in polls.result()]
 
-        with connection(db_path) as con:
+        with connection(warehouse) as con:
             feed_store.mark_already_loaded(con)
             pending = feed_store.items_to_fetch(con, datetime.now(UTC))
         logger.info("%d page(s) to fetch", len(pending))
-        pages = _ingest_pages(db_path, run_id, pending, policy, settings)
-        refresh_search(db_path)
-        totals = coverage_report(db_path, "presswatch-feed-coverage")
+        pages = _ingest_pages(warehouse, run_id, pending, policy, settings)
+        refresh_search(warehouse)
+        totals = coverage_report(warehouse, "presswatch-feed-coverage")
         counts = loader.RunCounts(
             items_seen=sum(o.new_items for o in feed_outcomes),
             articles_added=len(pages.loaded.added),
@@ -546,5 +442,5 @@ def ingest_feeds(
             duplicates_linked=pages.deduped.links,
             stories_touched=len(pages.deduped.stories),
         )
-        finish_run(db_path, run_id, counts)
+        finish_run(warehouse, run_id, counts)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -7,23 +7,22 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from config.settings import resolve_db_path
+from config.settings import apply_prefect_defaults, resolve_db_path
 from extractors.models import ExtractionError
 from extractors.seed import extract_seed
-from flows.common import (
-    RunSummary,
-    coverage_report,
-    dedupe_loaded,
-    fingerprints_of,
-    finish_run,
-    refresh_search,
-    warehouse_run,
-)
+from flows.coverage_artifacts import coverage_report
+from flows.dedupe_step import dedupe_loaded
+from flows.fingerprints_ahead import fingerprints_of
+from flows.run_record import RunSummary, finish_run, warehouse_run
+from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
 from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
+from warehouse.location import WarehouseLocation, locate
+
+apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
 # A seed file above this size is refused before reading it whole.
 MAX_SEED_BYTES = 5_000_000
@@ -111,13 +110,13 @@ def extract_all(files: list[SeedFile]) -> ExtractedSeeds:
 
 @task(name="load")
 def load(
-    db_path: Path,
+    warehouse: WarehouseLocation,
     folder: Path,
     run_id: str,
     articles: list[loader.ArticleInput],
     failures: list[loader.FailedInput],
 ) -> loader.LoadResult:
-    with connection(db_path) as con:
+    with connection(warehouse) as con:
         source_id = loader.ensure_source(
             con, "seed_folder", str(folder.resolve()), name=folder.name
         )
@@ -136,14 +135,14 @@ def load(
 def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
     """Ingest the seed files under ``path`` into the warehouse at ``db``."""
     folder = Path(path)
-    db_path = resolve_db_path(db)
-    with warehouse_run(db_path, "ingest_seeds", str(folder)) as run_id:
+    warehouse = locate(resolve_db_path(db))  # resolved once, passed on
+    with warehouse_run(warehouse, "ingest_seeds", str(folder)) as run_id:
         files = discover(folder)
         extracted = extract_all(files)
-        loaded = load(db_path, folder, run_id, extracted.articles, extracted.failures)
-        deduped = dedupe_loaded(db_path, extracted.fingerprints)
-        refresh_search(db_path)
-        totals = coverage_report(db_path, "presswatch-seed-coverage")
+        loaded = load(warehouse, folder, run_id, extracted.articles, extracted.failures)
+        deduped = dedupe_loaded(warehouse, extracted.fingerprints)
+        refresh_search(warehouse)
+        totals = coverage_report(warehouse, "presswatch-seed-coverage")
         counts = loader.RunCounts(
             items_seen=len(files),
             articles_added=len(loaded.added),
@@ -154,5 +153,5 @@ def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
             stories_touched=len(deduped.stories),
         )
         message = "nothing new: every seed was already loaded" if not loaded.changed else None
-        finish_run(db_path, run_id, counts, message)
+        finish_run(warehouse, run_id, counts, message)
     return RunSummary(run_id=run_id, totals=totals, **counts.__dict__)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from config.settings import apply_prefect_defaults, validate_environment
 from presswatch.commands import (
     articles,
     dedupe,
@@ -47,8 +48,10 @@ def build_parser() -> PresswatchParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (see ``presswatch.errors``)."""
+    apply_prefect_defaults()
     try:
         args = build_parser().parse_args(argv)
+        validate_environment()
         return args.handler(args, Console())
     except Exception as exc:
         outcome = classify(exc)

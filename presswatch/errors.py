@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.settings import SettingsError
 from sources.seeds import SeedFolderError
 from textanalysis.query import QueryError
 from warehouse.errors import WarehouseError, WarehouseLocked
@@ -54,6 +55,7 @@ _LIBRARY_ERRORS: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
     ((WarehouseLocked,), EXIT_LOCKED),
     (
         (
+            SettingsError,
             WarehouseError,
             SeedFolderError,
             SearchError,

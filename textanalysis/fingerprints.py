@@ -80,32 +80,6 @@ def token_hash(token: str) -> int:
     return value
 
 
-def _hash_array(words: list[str]) -> np.ndarray:
-    values = list(map(_TOKEN_HASHES.get, words))
-    if None in values:
-        values = [token_hash(w) if v is None else v for w, v in zip(words, values, strict=True)]
-    return np.array(values, dtype=np.uint64)
-
-
-def shingle_hashes(words: list[str], size: int) -> np.ndarray:
-    """Stable 64-bit hashes of the word n-grams (one hash for a text shorter than ``size``)."""
-    if not words:
-        return _EMPTY_U64
-    token_hashes = _hash_array(words)
-    width = min(size, len(words))
-    count = len(words) - width + 1
-    combined = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(width):
-            combined = combined * _SHINGLE_BASE + token_hashes[offset : offset + count]
-    return combined
-
-
-def to_signed(hashes: np.ndarray) -> np.ndarray:
-    """uint64 -> int64 so the hashes fit DuckDB's BIGINT."""
-    return hashes.view(np.int64)
-
-
 # --- copy fingerprints --------------------------------------------------------------------
 
 
@@ -468,18 +442,7 @@ Analysis = tuple[CopyFingerprint, Terms]
 """Both fingerprints of one article: its copy fingerprint and its story terms."""
 
 ArticleText = tuple[str | None, str, str | None]
-"""What ``analyse`` reads of an article: (title, body, language)."""
-
-
-def analyse(
-    title: str | None,
-    body: str,
-    language: str | None,
-    dedup: DedupSettings,
-    top_terms: int,
-) -> Analysis:
-    """Both fingerprints of one article (see ``analyse_batch``)."""
-    return analyse_batch([(title, body, language)], dedup, top_terms)[0]
+"""What ``analyse_batch`` reads of an article: (title, body, language)."""
 
 
 def analysis_key(article: ArticleText, dedup: DedupSettings, top_terms: int) -> bytes:

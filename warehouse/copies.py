@@ -31,6 +31,7 @@ from textanalysis.fingerprints import (
     copy_score,
 )
 from warehouse import anchor_index
+from warehouse.disjoint_set import DisjointSet
 
 METHOD = "sentence-anchors-v2"
 
@@ -366,19 +367,141 @@ def _chronology(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str,
     return {r[0]: (r[1], r[2], r[0]) for r in rows}
 
 
-def link_batch(
-    con: duckdb.DuckDBPyConnection,
-    batch: list[BatchArticle],
+@dataclass(frozen=True)
+class StoredLink:
+    """A row of ``duplicate_links``: ``article_id`` is a copy of ``canonical_id``."""
+
+    canonical_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    """Two articles found to be copies of each other, with their copy score (> 0)."""
+
+    article_id: str
+    other_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    """What to write: links to (re)write and stored links of articles now canonical."""
+
+    new_links: list[DuplicateLink]
+    unlinked: list[str]  # canonicals that were stored as copies: their link goes
+
+    @property
+    def rewritten(self) -> list[str]:
+        return self.unlinked + [link.article_id for link in self.new_links]
+
+
+# (sort_ts, first_seen_at in microseconds since the epoch, article id): earliest sorts first
+Chronology = tuple[int, int, str]
+
+
+def choose_candidates(
+    candidates: dict[int, list[tuple[int, int]]],
+    id_of: dict[int, str],
+    stored: dict[str, StoredLink],
+    max_groups: int,
+) -> dict[int, list[int]]:
+    """For each new seq, the candidates to score: the best (most shared anchors first) member
+    of each copy group, at most ``max_groups`` groups. Pure."""
+    chosen: dict[int, list[int]] = {}
+    for seq, found in candidates.items():
+        seen_groups: set[str] = set()
+        picks: list[int] = []
+        for other, _shared in found:
+            if other not in id_of:
+                continue  # stale index row of a re-indexed article
+            other_id = id_of[other]
+            link = stored.get(other_id)
+            group = link.canonical_id if link else other_id
+            if group in seen_groups:
+                continue
+            seen_groups.add(group)
+            picks.append(other)
+            if len(picks) >= max_groups:
+                break
+        chosen[seq] = picks
+    return chosen
+
+
+def score_pairs(
+    chosen: dict[int, list[int]],
+    fingerprints: dict[int, CopyFingerprint],
+    id_of: dict[int, str],
     settings: DedupSettings,
-) -> LinkResult:
-    """Index ``batch`` and link every copy in it."""
-    if not batch:
-        return LinkResult([], {}, set())
+    frequent: np.ndarray,
+) -> list[ScoredPair]:
+    """The chosen pairs that are copies (score > 0), in the order they were chosen. Pure."""
+    pairs: list[ScoredPair] = []
+    for seq, picks in chosen.items():
+        for other in picks:
+            score = copy_score(fingerprints[seq], fingerprints[other], settings, frequent)
+            if score > 0:
+                pairs.append(ScoredPair(id_of[seq], id_of[other], score))
+    return pairs
+
+
+def linked_articles(pairs: Sequence[ScoredPair]) -> list[str]:
+    """Every article of ``pairs``, in first-seen order."""
+    return list(dict.fromkeys(a for p in pairs for a in (p.article_id, p.other_id)))
+
+
+def decide(
+    pairs: Sequence[ScoredPair],
+    stored: dict[str, StoredLink],
+    chronology: dict[str, Chronology],
+    batch_ids: set[str],
+) -> LinkDecision:
+    """The copy links after ``pairs`` are found, given the stored links of every group they
+    touch. Pure: no DuckDB.
+
+    Pairs and stored links are joined into groups (a shared :class:`DisjointSet`); each group's
+    canonical is its earliest member by ``chronology``, every other member links to it. A stored
+    link already pointing at the canonical is kept (an article outside the batch keeps its
+    score: the best pair score may be another pair's); a canonical that was stored as a copy
+    loses its link.
+    """
+    groups: DisjointSet[str] = DisjointSet()
+    scores: dict[str, float] = {}
+    for pair in pairs:
+        groups.union(pair.article_id, pair.other_id)
+        for member in (pair.article_id, pair.other_id):
+            scores[member] = max(scores.get(member, 0.0), pair.score)
+    for copy_id, link in stored.items():
+        groups.union(copy_id, link.canonical_id)
+    new_links: list[DuplicateLink] = []
+    unlinked: list[str] = []
+    for members in groups.groups().values():
+        canonical = min(members, key=lambda m: chronology[m])
+        for member in members:
+            previous = stored.get(member)
+            if member == canonical:
+                if previous:
+                    unlinked.append(member)
+                continue
+            score = scores.get(member, previous.score if previous else 0.0)
+            if (
+                previous
+                and previous.canonical_id == canonical
+                and (member not in batch_ids or round(previous.score, 4) == round(score, 4))
+            ):
+                continue
+            new_links.append(DuplicateLink(member, canonical, round(float(score), 4)))
+    return LinkDecision(new_links, unlinked)
+
+
+def _fingerprint_batch(
+    batch: list[BatchArticle], settings: DedupSettings
+) -> tuple[dict[int, CopyFingerprint], np.ndarray, np.ndarray]:
+    """(seq -> fingerprint, and one (seq, anchor) row per distinct anchor of each article,
+    sorted by article then anchor)."""
     fingerprints: dict[int, CopyFingerprint] = {
         b.seq: b.fingerprint or copy_fingerprint(b.body, settings) for b in batch
     }
-    by_seq = {b.seq: b for b in batch}
-    # One row per distinct (article, anchor), sorted by article then anchor.
     owners = np.repeat(
         np.fromiter(fingerprints, dtype=np.int64, count=len(fingerprints)),
         [len(fp.anchors) for fp in fingerprints.values()],
@@ -388,120 +511,89 @@ def link_batch(
         | np.concatenate([fp.anchors for fp in fingerprints.values()]).view(np.uint32)
     )
     seqs, anchors = keys >> 32, (keys & 0xFFFFFFFF).astype(np.uint32).view(np.int32)
+    return fingerprints, seqs, anchors
 
+
+def _stored_links(rows: dict[str, tuple[str, float]]) -> dict[str, StoredLink]:
+    return {copy_id: StoredLink(canonical, score) for copy_id, (canonical, score) in rows.items()}
+
+
+def _write_links(
+    con: duckdb.DuckDBPyConnection, decision: LinkDecision, stored: dict[str, StoredLink]
+) -> None:
+    changed = [a for a in decision.rewritten if a in stored]  # ``stored`` has every member's
+    if changed:  # delete + insert, not MERGE's update: see migration 008
+        con.execute(f"DELETE FROM duplicate_links WHERE article_id IN {in_list(changed)}")
+    if decision.new_links:
+        insert_rows(
+            con,
+            "INSERT INTO duplicate_links SELECT article_id, canonical_id, score, $3, $4 "
+            "FROM batch_rows",
+            {
+                "article_id": [x.article_id for x in decision.new_links],
+                "canonical_id": [x.canonical_id for x in decision.new_links],
+            },
+            {"score": np.array([x.score for x in decision.new_links], dtype=np.float64)},
+            [METHOD, datetime.now(UTC)],
+        )
+
+
+def link_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[BatchArticle],
+    settings: DedupSettings,
+) -> LinkResult:
+    """Index ``batch`` and link every copy in it: read candidates, decide, write."""
+    if not batch:
+        return LinkResult([], {}, set())
+    fingerprints, seqs, anchors = _fingerprint_batch(batch, settings)
+    sentences = {seq: fp.sentence_count for seq, fp in fingerprints.items()}
+
+    # Candidate search and index upkeep.
     frequent = _frequent_anchors(con)
     candidates, newly_frequent = _candidates(con, seqs, anchors, frequent, settings)
     _record_frequent(con, newly_frequent, settings)
     frequent = np.union1d(frequent, newly_frequent)
     indexable = ~np.isin(anchors, frequent)
     _index_anchors(con, seqs[indexable], anchors[indexable])
-    sentences = {seq: fp.sentence_count for seq, fp in fingerprints.items()}
     if not candidates:
         return LinkResult([], sentences, set())
 
-    # Collapse candidates to copy groups: score each group through its best member.
+    # Read: the candidates' ids and groups; score each group through its best member.
+    by_seq = {b.seq: b for b in batch}
     outside = sorted({o for cs in candidates.values() for o, _ in cs} - set(by_seq))
     known, order = _ids_by_seq(con, outside)
     id_of = {b.seq: b.article_id for b in batch} | known
-    existing = _groups_of(con, sorted(set(known.values())))
-    chosen: dict[int, list[int]] = {}
-    for seq, found in candidates.items():
-        seen_groups: set[str] = set()
-        picks: list[int] = []
-        for other, _shared in found:
-            if other not in id_of:
-                continue  # stale index row of a re-indexed article
-            group = existing.get(id_of[other], (id_of[other], 0.0))[0]
-            if group in seen_groups:
-                continue
-            seen_groups.add(group)
-            picks.append(other)
-            if len(picks) >= settings.max_candidate_groups:
-                break
-        chosen[seq] = picks
+    existing = _stored_links(_groups_of(con, sorted(set(known.values()))))
+    chosen = choose_candidates(candidates, id_of, existing, settings.max_candidate_groups)
     needed = sorted({o for picks in chosen.values() for o in picks} - set(fingerprints))
     bodies = _bodies(con, sorted(id_of[s] for s in needed))
     fingerprints.update(
         zip(needed, copy_fingerprints([bodies[id_of[s]] for s in needed], settings), strict=True)
     )
-
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    scores: dict[str, float] = {}
-    for seq, picks in chosen.items():
-        for other in picks:
-            score = copy_score(fingerprints[seq], fingerprints[other], settings, frequent)
-            if score > 0:
-                a, b = id_of[seq], id_of[other]
-                union(a, b)
-                scores[a] = max(scores.get(a, 0.0), score)
-                scores[b] = max(scores.get(b, 0.0), score)
-    if not parent:
+    pairs = score_pairs(chosen, fingerprints, id_of, settings, frequent)
+    if not pairs:
         return LinkResult([], sentences, set())
 
+    # Read: the stored links of every group involved and the members' chronology.
+    members = linked_articles(pairs)
     if all(b.fresh for b in batch):
         # Fresh articles have no links yet: the groups involved are among ``existing``.
-        involved = set(parent) | {existing[m][0] for m in parent if m in existing}
-        links = {m: link for m, link in existing.items() if m in involved or link[0] in involved}
+        involved = set(members) | {existing[m].canonical_id for m in members if m in existing}
+        stored = {
+            m: link
+            for m, link in existing.items()
+            if m in involved or link.canonical_id in involved
+        }
     else:
-        links = _groups_of(con, sorted(parent))
-    for copy_id, (canonical_id, _score) in links.items():
-        union(copy_id, canonical_id)
-    groups: dict[str, list[str]] = {}
-    for member in parent:
-        groups.setdefault(root(member), []).append(member)
+        stored = _stored_links(_groups_of(con, sorted(members)))
     order.update({b.article_id: b.chronology for b in batch})
-    order.update(_chronology(con, [m for m in parent if m not in order]))
-    now = datetime.now(UTC)
-    batch_ids = {b.article_id for b in batch}
-    new_links: list[DuplicateLink] = []
-    remove: list[str] = []
-    for members in groups.values():
-        canonical = min(members, key=lambda m: order[m])
-        for member in members:
-            previous = links.get(member)
-            if member == canonical:
-                if previous:
-                    remove.append(member)
-                continue
-            score = scores.get(member, previous[1] if previous else 0.0)
-            if (
-                previous
-                and previous[0] == canonical
-                and (member not in batch_ids or round(previous[1], 4) == round(score, 4))
-            ):
-                continue  # an older copy keeps its score (``scores`` may be another pair's)
-            new_links.append(DuplicateLink(member, canonical, round(float(score), 4)))
-    rewritten = remove + [x.article_id for x in new_links]
-    stored = [a for a in rewritten if a in links]  # ``links`` has every member's stored link
-    if stored:  # delete + insert, not MERGE's update: see migration 008
-        con.execute(f"DELETE FROM duplicate_links WHERE article_id IN {in_list(stored)}")
-    if new_links:
-        insert_rows(
-            con,
-            "INSERT INTO duplicate_links SELECT article_id, canonical_id, score, $3, $4 "
-            "FROM batch_rows",
-            {
-                "article_id": [x.article_id for x in new_links],
-                "canonical_id": [x.canonical_id for x in new_links],
-            },
-            {"score": np.array([x.score for x in new_links], dtype=np.float64)},
-            [METHOD, now],
-        )
-    return LinkResult(new_links, sentences, set(rewritten) - batch_ids)
+    grouped = set(members) | set(stored) | {link.canonical_id for link in stored.values()}
+    order.update(_chronology(con, [m for m in grouped if m not in order]))
+
+    decision = decide(pairs, stored, order, {b.article_id for b in batch})
+    _write_links(con, decision, stored)
+    return LinkResult(decision.new_links, sentences, set(decision.rewritten) - set(by_seq))
 
 
 def canonical_of(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> dict[str, str]:

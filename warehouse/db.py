@@ -23,6 +23,7 @@ import duckdb
 
 from warehouse import ducklake
 from warehouse.errors import WarehouseError, WarehouseLocked
+from warehouse.location import Warehouse, locate
 
 # DuckDB converts every Python parameter value (and every numpy object-array element) after
 # trying ``import pandas``; without pandas installed the failed import is not cached and
@@ -44,6 +45,10 @@ __all__ = [
 
 
 def _migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of ``warehouse/migrations/NNN_*.sql``, in version order.
+
+    There is no 006: it was numbered during development and never released, so no
+    warehouse ever recorded it; the gap is harmless (versions are compared, not counted)."""
     folder = resources.files("warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -91,22 +96,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return newly_applied
 
 
-def warehouse_exists(path: Path) -> bool:
+def warehouse_exists(path: Warehouse) -> bool:
     """False when there is certainly no warehouse yet (no file, no SQLite catalog)."""
-    target = ducklake.parse_target(path)
-    return path.exists() if target is None else target.exists()
+    return locate(path).exists()
 
 
 def _lake_macros(con: duckdb.DuckDBPyConnection) -> None:
     ducklake.create_temp_macros(con, [sql for _, _, sql in _migrations()])
 
 
-def open_connection(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def open_connection(path: Warehouse, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating when writable) the warehouse at ``path``.
 
     On a DuckLake, a writable connection holds the writer lease only while it migrates:
     write through ``connection``, which holds it for the whole block."""
-    target = ducklake.parse_target(path)
+    location = locate(path)
+    target, path = location.lake, location.path
     if target is not None:
         con = ducklake.attach(target, read_only=read_only)
         try:
@@ -157,7 +162,7 @@ _held: dict[Path, duckdb.DuckDBPyConnection] = {}  # DuckDB files kept open, see
 
 
 @contextmanager
-def held_open(path: Path) -> Iterator[None]:
+def held_open(path: Warehouse) -> Iterator[None]:
     """Keep a DuckDB file open for a whole run: every writable ``connection`` block inside
     gets a cursor on it instead of opening the file and closing it again.
 
@@ -166,11 +171,12 @@ def held_open(path: Path) -> Iterator[None]:
     with a block per page batch, would pay hundreds of times. Only for the process holding
     the writer lock; a DuckLake is opened per block as before (its write sections hold the
     lake's lease)."""
-    key = path.resolve()
-    if ducklake.parse_target(path) is not None or key in _held:
+    location = locate(path)
+    if location.is_lake or location.path.resolve() in _held:
         yield
         return
-    _held[key] = open_connection(path)
+    key = location.path.resolve()
+    _held[key] = open_connection(location)
     try:
         yield
     finally:
@@ -178,11 +184,12 @@ def held_open(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(path: Warehouse, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse for one block; on a DuckLake, a writable block holds the writer lease
     from start to end (other writers wait: the block is a write critical section)."""
-    target = ducklake.parse_target(path)
-    held = None if target is not None or read_only else _held.get(path.resolve())
+    location = locate(path)
+    target = location.lake
+    held = None if target is not None or read_only else _held.get(location.path.resolve())
     if held is not None:
         cursor = held.cursor()  # a connection of its own (transactions, temp objects)
         cursor.execute("SET TimeZone = 'UTC'")
@@ -192,7 +199,7 @@ def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
             cursor.close()
         return
     if target is None or read_only:
-        con = open_connection(path, read_only=read_only)
+        con = open_connection(location, read_only=read_only)
         try:
             yield con
         finally:

@@ -63,15 +63,16 @@ from pathlib import Path
 
 import duckdb
 
+# The environment variables' names are re-exported for the tests and benchmarks that set them.
+from config.settings import DATA_PATH_ENV as DATA_PATH_ENV
+from config.settings import LEASE_SECONDS_ENV as LEASE_SECONDS_ENV
+from config.settings import LEASE_WAIT_ENV as LEASE_WAIT_ENV
+from config.settings import MAINTAIN_EVERY_ENV as MAINTAIN_EVERY_ENV
+from config.settings import LakeSettings
 from warehouse.errors import WarehouseError, WarehouseLocked
 
 PREFIX = "ducklake:"
 CATALOG_NAME = "presswatch"
-DATA_PATH_ENV = "PRESSWATCH_DATA_PATH"
-LEASE_SECONDS_ENV = "PRESSWATCH_LEASE_SECONDS"
-LEASE_WAIT_ENV = "PRESSWATCH_LEASE_WAIT"
-DEFAULT_LEASE_SECONDS = 600.0
-DEFAULT_LEASE_WAIT = 1800.0
 _SCANNERS = {"sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}
 _LOG = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def parse_target(value: str | os.PathLike[str]) -> LakeTarget | None:
             f"cannot read the warehouse {text!r}: use ducklake:sqlite:/path/catalog.sqlite "
             "or ducklake:postgres:dbname=... host=..."
         )
-    data_path = os.environ.get(DATA_PATH_ENV) or None
+    data_path = LakeSettings.from_env().data_path
     if data_path is not None and "://" not in data_path:
         data_path = str(Path(data_path).absolute())
     return LakeTarget(kind, catalog, data_path)
@@ -330,7 +331,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _lease_seconds() -> float:
-    return float(os.environ.get(LEASE_SECONDS_ENV) or DEFAULT_LEASE_SECONDS)
+    return LakeSettings.from_env().lease_seconds
 
 
 def _holder_gone(holder: str) -> bool:
@@ -403,7 +404,7 @@ def writer_lease(
     """Hold the lake's writer lease on ``con`` for the block (re-entrant within a thread;
     threads of one process queue on a lock first)."""
     if wait_seconds is None:
-        wait_seconds = float(os.environ.get(LEASE_WAIT_ENV) or DEFAULT_LEASE_WAIT)
+        wait_seconds = LakeSettings.from_env().lease_wait_seconds
     lock = _process_lock(target.spec)
     if not lock.acquire(timeout=wait_seconds):
         raise WarehouseLocked(f"the warehouse {target.spec} is being written by this process")
@@ -466,11 +467,6 @@ def _release(con: duckdb.DuckDBPyConnection, holder: str) -> None:
 
 # --- maintenance -------------------------------------------------------------------------
 
-MAINTAIN_EVERY_ENV = "PRESSWATCH_LAKE_MAINTAIN_EVERY"
-# Loading in batches of 25 commits ~1 snapshot per 3 articles (each write section: the
-# lease taken and released, its transactions), so 1000 is every ~3,000 articles; a
-# maintenance then costs a few seconds (README, "Maintenance").
-DEFAULT_MAINTAIN_EVERY = 1000
 # Snapshots and replaced files younger than this are kept: a reader that started on an
 # older snapshot still finds its files.
 DEFAULT_RETAIN = timedelta(hours=1)
@@ -547,7 +543,7 @@ def commits_since_maintenance(con: duckdb.DuckDBPyConnection) -> int:
 def maintenance_due(con: duckdb.DuckDBPyConnection) -> bool:
     """The automatic policy: ``PRESSWATCH_LAKE_MAINTAIN_EVERY`` commits (default 1000) since
     the last maintenance; 0 turns automatic maintenance off."""
-    every = int(os.environ.get(MAINTAIN_EVERY_ENV) or DEFAULT_MAINTAIN_EVERY)
+    every = LakeSettings.from_env().maintain_every
     return every > 0 and commits_since_maintenance(con) >= every
 
 

@@ -10,14 +10,19 @@ Crash safety rests on two transactions per feed and per batch:
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from extractors.feed import FeedItem
+from extractors.feed import FeedItem, ParsedFeed, parse_feed
+from extractors.models import ExtractionError
 from sources.feedlist import FeedSource
+from sources.http import FetchError, FetchResult
+from sources.urls import canonical_url
 from warehouse import loader
 from warehouse.db import transaction
 
@@ -432,3 +437,160 @@ def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict]:
     )
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- one feed poll -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Failed feeds wait ``base_seconds`` doubling per failure, up to ``max_seconds``."""
+
+    base_seconds: float
+    max_seconds: float
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What recording one feed poll did, and what the flow should log about it."""
+
+    new_items: int
+    failed: bool
+    notes: list[tuple[int, str]]  # (logging level, message)
+
+
+def log_entry(kind: str, url: str, outcome: str, **fields: object) -> dict:
+    """One ``fetch_log`` row (see ``log_fetches``)."""
+    return {"kind": kind, "url": url, "outcome": outcome, **fields}
+
+
+def canonical_or_none(url: str | None) -> str | None:
+    """The canonical form of ``url``, or None when there is none or it is not a web URL."""
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return None
+
+
+def record_poll(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    state: FeedState,
+    result: FetchResult | None,
+    error: FetchError | None,
+    backoff: Backoff,
+) -> PollRecord:
+    """Record one poll of a feed: its fetch log, its health and (unless the feed is
+    unchanged) its parsed items. A failed fetch or an unusable feed backs off."""
+    if error is not None:
+        return _record_fetch_failure(con, run_id, state, error, backoff)
+    assert result is not None
+    body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
+    entry = {
+        "status": result.status,
+        "elapsed_ms": int(result.elapsed_seconds * 1000),
+        "bytes": len(result.body),
+    }
+    if result.not_modified or body_hash == state.body_hash:
+        outcome = "not_modified" if result.not_modified else "unchanged"
+        log_fetches(con, run_id, [log_entry("feed", state.url, outcome, **entry)])
+        record_poll_success(
+            con,
+            run_id,
+            state,
+            status=outcome,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_hash=state.body_hash,
+        )
+        note = f"feed {state.name}: {outcome.replace('_', ' ')}"
+        return PollRecord(0, False, [(logging.INFO, note)])
+    try:
+        parsed = parse_feed(
+            result.body,
+            content_type=result.headers.get("content-type"),
+            content_location=result.headers.get("content-location"),
+            base_url=result.final_url,
+        )
+    except ExtractionError as unusable:
+        log_fetches(
+            con,
+            run_id,
+            [log_entry("feed", state.url, "error", reason=unusable.reason, detail=unusable.detail)],
+        )
+        record_poll_failure(
+            con,
+            run_id,
+            state,
+            stage="parse_feed",
+            reason=unusable.reason,
+            detail=unusable.detail,
+            retry_after=None,
+            backoff_base_seconds=backoff.base_seconds,
+            backoff_max_seconds=backoff.max_seconds,
+        )
+        note = f"feed {state.name} is not usable: {unusable}"
+        return PollRecord(0, True, [(logging.WARNING, note)])
+    log_fetches(con, run_id, [log_entry("feed", state.url, "ok", **entry)])
+    new_items = record_poll_success(
+        con,
+        run_id,
+        state,
+        status="ok",
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body_hash=body_hash,
+        title=parsed.title,
+        bozo_reason=parsed.bozo_reason,
+        items=[(item, canonical_or_none(item.url)) for item in parsed.items],
+    )
+    return PollRecord(new_items, False, _parsed_notes(state, parsed, new_items))
+
+
+def _record_fetch_failure(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    state: FeedState,
+    error: FetchError,
+    backoff: Backoff,
+) -> PollRecord:
+    log_fetches(
+        con,
+        run_id,
+        [
+            log_entry(
+                "feed",
+                state.url,
+                "refused" if error.reason.startswith("blocked") else "error",
+                status=error.status,
+                reason=error.reason,
+                detail=error.detail,
+                retryable=error.retryable,
+            )
+        ],
+    )
+    next_poll = record_poll_failure(
+        con,
+        run_id,
+        state,
+        stage="fetch_feed",
+        reason=error.reason,
+        detail=error.detail,
+        retry_after=error.retry_after,
+        backoff_base_seconds=backoff.base_seconds,
+        backoff_max_seconds=backoff.max_seconds,
+    )
+    note = f"feed {state.name} failed ({error}); next poll {next_poll}"
+    return PollRecord(0, True, [(logging.WARNING, note)])
+
+
+def _parsed_notes(state: FeedState, parsed: ParsedFeed, new_items: int) -> list[tuple[int, str]]:
+    notes = []
+    if parsed.bozo_reason:
+        notes.append(
+            (logging.WARNING, f"feed {state.name} is malformed but usable: {parsed.bozo_reason}")
+        )
+    notes.append((logging.INFO, f"feed {state.name}: {len(parsed.items)} item(s), {new_items} new"))
+    return notes

@@ -21,28 +21,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from warehouse import ducklake
 from warehouse.db import WarehouseLocked
+from warehouse.location import Warehouse, locate
 
 _POLL_SECONDS = 0.5
 _LOG = logging.getLogger(__name__)
 
 
-def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
-
-
 @contextmanager
 def writer_lock(
-    db_path: Path,
+    db_path: Warehouse,
     *,
     wait_seconds: float = 1800.0,
     log: Callable[[str], None] = _LOG.info,
 ) -> Iterator[None]:
-    if ducklake.parse_target(db_path) is not None:
+    path = locate(db_path).lock_file
+    if path is None:  # a DuckLake: its write sections hold the writer lease
         yield
         return
-    path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         deadline = time.monotonic() + wait_seconds

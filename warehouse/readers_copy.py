@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import ducklake
 from warehouse.db import (
     WarehouseError,
     WarehouseLocked,
@@ -28,19 +27,16 @@ from warehouse.db import (
     latest_migration_version,
     open_connection,
 )
+from warehouse.location import Warehouse, locate, snapshot_path
 from warehouse.locking import writer_lock
 
 
-def snapshot_path(db_path: Path) -> Path:
-    return db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
-
-
-def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path | None:
+def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Warehouse) -> Path | None:
     """Copy the open (writable) warehouse to its snapshot file, atomically (a DuckLake
     has no snapshot file: returns None)."""
-    if ducklake.parse_target(db_path) is not None:
+    target = locate(db_path).snapshot_file
+    if target is None:
         return None
-    target = snapshot_path(db_path)
     temporary = target.with_name(target.name + ".tmp")
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -70,10 +66,12 @@ class ReadSource:
 
 
 @contextmanager
-def reading(db_path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, ReadSource]]:
+def reading(db_path: Warehouse) -> Iterator[tuple[duckdb.DuckDBPyConnection, ReadSource]]:
     """A read-only connection to the live warehouse, or to its snapshot while it is locked."""
+    location = locate(db_path)
+    db_path = location.path
     try:
-        con = open_connection(db_path, read_only=True)
+        con = open_connection(location, read_only=True)
         source = ReadSource(db_path, is_snapshot=False)
     except WarehouseLocked:
         snapshot = snapshot_path(db_path)

@@ -310,40 +310,19 @@ def search(
 ) -> list[dict[str, Any]]:
     """Articles matching ``text``, best BM25 score first: id, title, outlet, score, snippet,
     published_or_seen, url, story_id, duplicate_of."""
-    try:
-        query = Query.parse(text)
-    except QueryError as exc:
-        raise SearchError(f"cannot parse query {text!r}: {exc}") from exc
-    if not positive_terms(query.tree):
-        raise SearchError("a search needs at least one word that is not negated with NOT")
+    query = _parse_query(text)
     indexed = not ducklake.is_lake(con)  # a DuckLake has no index: every article is delta
     load_fts(con)  # (stem() on both)
     status = index_status(con)
     if indexed and not status.exists:
         raise SearchError("no search index yet: run an ingestion or `presswatch search --reindex`")
-    words = sorted({w for term in all_terms(query.tree) for w in term.words})
-    stems_of = _stems(con, words, _stopwords_sql(indexed))
-    leaves: dict[Term, _Leaf] = {}
-    for term in all_terms(query.tree):
-        stems = [s for w in term.words for s in stems_of.get(w, [])]
-        leaves[term] = _Leaf(sorted(set(stems)), exact=len(term.words) == 1)
+    leaves = _leaves(con, query, indexed)
     scored = sorted({s for t in positive_terms(query.tree) for s in leaves[t].stems})
     if not scored:
         return []  # only stop words to look for
     every = sorted({s for leaf in leaves.values() for s in leaf.stems})
     compiler = _Compiler(leaves)
     condition = compiler.compile(query.tree)
-    needs_text = any(not leaf.exact for leaf in leaves.values())
-    postings = None
-    if indexed:
-        termids = [
-            r[0]
-            for r in con.execute(
-                f"SELECT termid FROM {FTS_SCHEMA}.dict WHERE term IN (SELECT unnest(?))", [every]
-            ).fetchall()
-        ]
-        table = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
-        postings = (table, termids)
     # Filters read the coverage summaries' narrow per-article facts while they are fresh.
     fresh = filters is not None and filters.active and summaries.is_fresh(con)
     sql, params = _search_sql(
@@ -353,13 +332,60 @@ def search(
         condition,
         compiler.params,
         (filters, summaries.FACTS_VIEW if fresh else None),
-        postings,
+        _postings(con, every) if indexed else None,
     )
     sql += " LIMIT 100000"  # a phrase is verified in at most this many ranked candidates
-    results: list[dict[str, Any]] = []
+    return _ranked_results(con, (sql, params), query, leaves, limit)
+
+
+def _parse_query(text: str) -> Query:
+    """The boolean query in ``text``; it must look for at least one word."""
+    try:
+        query = Query.parse(text)
+    except QueryError as exc:
+        raise SearchError(f"cannot parse query {text!r}: {exc}") from exc
+    if not positive_terms(query.tree):
+        raise SearchError("a search needs at least one word that is not negated with NOT")
+    return query
+
+
+def _leaves(con: duckdb.DuckDBPyConnection, query: Query, indexed: bool) -> dict[Term, _Leaf]:
+    """Each term of the query with the stems of its words (stop words have none)."""
+    words = sorted({w for term in all_terms(query.tree) for w in term.words})
+    stems_of = _stems(con, words, _stopwords_sql(indexed))
+    leaves: dict[Term, _Leaf] = {}
+    for term in all_terms(query.tree):
+        stems = [s for w in term.words for s in stems_of.get(w, [])]
+        leaves[term] = _Leaf(sorted(set(stems)), exact=len(term.words) == 1)
+    return leaves
+
+
+def _postings(con: duckdb.DuckDBPyConnection, every: list[str]) -> tuple[str, list[int]]:
+    """The index's table of (termid, docid) rows and the term ids of the query's stems."""
+    termids = [
+        r[0]
+        for r in con.execute(
+            f"SELECT termid FROM {FTS_SCHEMA}.dict WHERE term IN (SELECT unnest(?))", [every]
+        ).fetchall()
+    ]
+    table = f"{FTS_SCHEMA}.postings" if _has_postings(con) else f"{FTS_SCHEMA}.terms"
+    return table, termids
+
+
+def _ranked_results(
+    con: duckdb.DuckDBPyConnection,
+    ranking: tuple[str, list[Any]],
+    query: Query,
+    leaves: dict[Term, _Leaf],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The first ``limit`` hits of the ranking query (SQL, parameters) that really match:
+    read page by page, a term of several words (a phrase) verified in the article's text."""
+    needs_text = any(not leaf.exact for leaf in leaves.values())
     page = max(limit * 5, 200) if needs_text else limit
+    results: list[dict[str, Any]] = []
     database = con.execute("SELECT current_database()").fetchone()[0]
-    ranked = con.execute(sql, params)  # ranked once, read page by page
+    ranked = con.execute(*ranking)  # ranked once, read page by page
     reader = con.cursor()  # a second cursor: a query on ``con`` would end ``ranked``
     try:
         reader.execute(f'USE "{database}"')  # (a lake's new cursor starts in memory)
@@ -373,20 +399,7 @@ def search(
                 doc = Document(f"{article['title'] or ''}\n{article['body_text']}")
                 if needs_text and not _evaluate(query.tree, leaves, set(stems), doc):
                     continue
-                body = article.pop("body_text")
-                results.append(
-                    {
-                        "id": article_id,
-                        "title": article["title"],
-                        "outlet": article["outlet"],
-                        "score": round(float(score), 4),
-                        "snippet": make_snippet(body, positive_terms(query.tree), inflected=True),
-                        "published_or_seen": article["published_or_seen"],
-                        "url": article["url"],
-                        "story_id": article["story_id"],
-                        "duplicate_of": article["duplicate_of"],
-                    }
-                )
+                results.append(_result(article_id, score, article, query))
                 if len(results) == limit:
                     break
             if len(rows) < page:
@@ -394,6 +407,21 @@ def search(
     finally:
         reader.close()
     return results
+
+
+def _result(article_id: str, score: float, article: dict[str, Any], query: Query) -> dict[str, Any]:
+    """One search result (the JSON fields of ``presswatch search``)."""
+    return {
+        "id": article_id,
+        "title": article["title"],
+        "outlet": article["outlet"],
+        "score": round(float(score), 4),
+        "snippet": make_snippet(article["body_text"], positive_terms(query.tree), inflected=True),
+        "published_or_seen": article["published_or_seen"],
+        "url": article["url"],
+        "story_id": article["story_id"],
+        "duplicate_of": article["duplicate_of"],
+    }
 
 
 def _details(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:

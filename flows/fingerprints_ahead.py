@@ -1,0 +1,17 @@
+"""Fingerprints computed where articles are extracted, so the writer's dedupe only looks them up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from config.settings import Settings
+from extractors.models import ExtractedArticle
+from textanalysis.fingerprints import Analysis, analyse_ahead
+
+
+def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:
+    """The dedupe's fingerprints of freshly extracted articles, computed in the extraction
+    task (a worker process or a Dask worker), so the writer only looks them up."""
+    settings = Settings()
+    texts = [(a.title, a.text, a.language) for a in articles]
+    return analyse_ahead(texts, settings.dedup, settings.stories.top_terms)
