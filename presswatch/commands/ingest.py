@@ -119,7 +119,9 @@ def register(commands: Any) -> None:
         "feeds", parents=[options.db_option(), summary_format], help="poll the monitored feeds"
     )
     feeds.add_argument(
-        "--feeds", help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS or feeds.toml)"
+        "--feeds",
+        help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS, else feeds.toml in "
+        "$PRESSWATCH_HOME or ./presswatch-data)",
     )
     feeds.add_argument(
         "--force",
