@@ -60,6 +60,9 @@ class SchedulerConfig:
         """The environment every Prefect process of this system runs with."""
         return {
             **os.environ,
+            # prefect.yaml's pull step runs flows in "{{ $PWD }}": the project folder, also
+            # when the caller's own PWD is another folder or unset (not started by a shell)
+            "PWD": str(self.project_dir.resolve()),
             "PREFECT_HOME": str((self.state_dir / "prefect").resolve()),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -36,6 +36,7 @@ CORPUS_USERS = re.compile(
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> str:
     """Run ``args`` in its own process group. On timeout it is interrupted (SIGINT: an inner
     pytest then runs its teardown, stopping any scheduler it started) before being killed."""
+    env = {**env, "PWD": str(cwd)}  # as a shell sets it
     process = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
