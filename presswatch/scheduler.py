@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 DEFAULT_STATE_DIR = Path(".presswatch")
 DEFAULT_PORT = 4200
 WORK_POOL = "presswatch"
@@ -123,16 +121,27 @@ def _run(config: SchedulerConfig, args: list[str], what: str) -> str:
     return result.stdout
 
 
+def _answers(api_url: str, timeout: float) -> bool:
+    """Whether the Prefect API at ``api_url`` answers its health check. The standard
+    library's client, not httpx: every CLI command imports this module, and a local
+    server is never reached through a proxy."""
+    from urllib.error import URLError
+    from urllib.request import ProxyHandler, build_opener
+
+    try:
+        with build_opener(ProxyHandler({})).open(f"{api_url}/health", timeout=timeout) as answer:
+            return answer.status == 200
+    except (URLError, OSError, ValueError):
+        return False
+
+
 def _wait_for_server(config: SchedulerConfig) -> None:
     deadline = time.monotonic() + config.startup_timeout
     while time.monotonic() < deadline:
         if _pid(config, "server") is None:
             raise SchedulerError(f"the Prefect server exited; see {config.log_file('server')}")
-        try:
-            if httpx.get(f"{config.api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if _answers(config.api_url, timeout=2):
+            return
         time.sleep(1)
     raise SchedulerError(
         f"the Prefect server did not answer within {config.startup_timeout:.0f} s; "
@@ -200,11 +209,7 @@ def running_api_url(config: SchedulerConfig, timeout: float = 1.0) -> str | None
         api_url = config.api_url_file().read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    try:
-        healthy = httpx.get(f"{api_url}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
-        return None
-    return api_url if healthy else None
+    return api_url if _answers(api_url, timeout) else None
 
 
 def adopt_running_server(config: SchedulerConfig) -> str | None:
