@@ -190,7 +190,8 @@ class FetchSettings:
     Environment overrides (for slow intranets and for tests): ``PRESSWATCH_HTTP_TIMEOUT``
     (total seconds per request), ``PRESSWATCH_HOST_DELAY`` (seconds between requests to one
     host), ``PRESSWATCH_RETRY_BASE`` (seconds before the first retry of a failed feed/page),
-    ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task).
+    ``PRESSWATCH_PAGE_BATCH_SIZE`` (pages per fetch and per extraction task),
+    ``PRESSWATCH_MAX_ITEMS_PER_POLL`` (items taken from one feed per poll, newest first).
     """
 
     connect_timeout: float = 10.0
@@ -212,6 +213,8 @@ class FetchSettings:
     max_page_attempts: int = 6
     # Pages fetched and extracted per Prefect task (bounds per-task overhead and memory).
     page_batch_size: int = 25
+    # Items taken from one feed per poll, newest first (Media Cloud takes at most 2,000).
+    max_items_per_poll: int = 2_000
 
     @classmethod
     def from_env(cls) -> FetchSettings:
@@ -230,6 +233,9 @@ class FetchSettings:
             retry_base_seconds=_env_float("PRESSWATCH_RETRY_BASE", defaults.retry_base_seconds),
             page_batch_size=_env_positive_int(
                 "PRESSWATCH_PAGE_BATCH_SIZE", defaults.page_batch_size
+            ),
+            max_items_per_poll=_env_positive_int(
+                "PRESSWATCH_MAX_ITEMS_PER_POLL", defaults.max_items_per_poll
             ),
         )
 

@@ -67,6 +67,16 @@ BINARY_SUSPICIOUS_RATIO = 0.10
 BINARY_SAMPLE_CHARS = 65_536
 
 NEWLINES = re.compile(r"\r\n?|\u2028")
+
+# Terminal control sequences, whole (the ESC or C1 introducer, parameters and final byte):
+# CSI (cursor moves, clear screen), OSC (window title, clipboard writes) up to BEL or ST,
+# and the two-character escapes. Then any other C0/C1 control, except tab and newline.
+TERMINAL_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PARAGRAPH_SEPARATOR = "\u2029"
 
 
@@ -89,6 +99,12 @@ def decode_text(raw: bytes) -> str:
     if not _has_visible_characters(text):
         raise ExtractionError("empty_input", "only whitespace")
     return text
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tab and newline
+    stay): text from outside must never drive the terminal that shows it."""
+    return CONTROL_CHARACTERS.sub("", TERMINAL_SEQUENCES.sub("", text))
 
 
 def _binary_signature(raw: bytes) -> bytes | None:

@@ -5,7 +5,12 @@
 only ever receives an in-memory stream (``feedparser.parse`` treats a ``bytes``
 argument that happens to be a valid path as a file name and reads it).
 
-XML safety, as configured by feedparser 6.0.x and relied on here:
+XML safety. Before feedparser sees the document, ``parse_feed`` removes the internal subset
+of its DOCTYPE (``<!DOCTYPE rss [ ... ]>`` becomes ``<!DOCTYPE rss>``), in any encoding: no
+entity a feed declares is ever expanded. feedparser's own defences would let one internal
+entity without references through, and a 40 KB feed referencing a large one many times
+would become a 100-million-character article. The removal is recorded in
+``ParsedFeed.limits_applied``. Then, as configured by feedparser 6.0.x and relied on too:
 
 * feedparser strips every ``<!ENTITY>`` declaration that starts a line of the
   prolog and re-inserts only internal entities whose value holds no reference
@@ -18,6 +23,10 @@ XML safety, as configured by feedparser 6.0.x and relied on here:
   excessively (billion laughs); feedparser then falls back to its loose
   parser, which expands only the safe entities above.
 
+Decoded text is bounded too, whatever the parser did: each field is cut at
+``MAX_FIELD_CHARS`` and a feed's items stop at ``MAX_FEED_CHARS`` of text in all. At most
+``max_items`` items are taken per poll, newest first.
+
 ``tests/test_feed_parsing.py`` checks all of this against hostile documents.
 """
 
@@ -29,8 +38,8 @@ import html
 import io
 import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -38,6 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from extractors.encoding import strip_controls
 from extractors.models import ExtractionError
 
 _UNDECLARED_CONTENT_TYPE = "application/xml"
@@ -45,6 +55,25 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _WEB_SCHEMES = frozenset({"http", "https"})
 _WHITESPACE = re.compile(r"\s+")
 _RSS_AUTHOR = re.compile(r"(?P<email>[^\s@()<>]+@[^\s@()<>]+)(?: ?\((?P<name>[^()]*)\))?")
+
+# Bounds on decoded text. A field (title, summary, content) longer than this is cut: the
+# longest real articles are a few hundred thousand characters.
+MAX_FIELD_CHARS = 1_000_000
+# A feed's items stop being taken once their text adds up to this (2x the 10 MB byte limit).
+MAX_FEED_CHARS = 20_000_000
+# Items taken per poll unless the caller says otherwise (Media Cloud takes at most 2,000).
+DEFAULT_MAX_ITEMS = 2_000
+# Byte-order marks and BOM-less starts of ``<?`` in the encodings that are not ASCII-compatible.
+_WIDE_ENCODINGS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,8 @@ class ParsedFeed:
     version: str | None  # feedparser's format name, e.g. "rss20", "atom10"; "" if unknown
     items: tuple[FeedItem, ...]
     bozo_reason: str | None  # why feedparser flagged the document as ill-formed, if it did
+    # What was removed or cut to keep the feed bounded, one sentence each (empty: nothing).
+    limits_applied: tuple[str, ...] = ()
 
 
 def parse_feed(
@@ -89,13 +120,15 @@ def parse_feed(
     content_type: str | None = None,
     content_location: str | None = None,
     base_url: str | None = None,
+    max_items: int = DEFAULT_MAX_ITEMS,
 ) -> ParsedFeed:
     """Parse a feed document.
 
     ``content_type`` and ``content_location`` are the HTTP response headers, if
     any; ``base_url`` is the URL the document was fetched from. Relative links
     are resolved against ``content_location`` (itself resolved against
-    ``base_url``), else against ``base_url``.
+    ``base_url``), else against ``base_url``. At most ``max_items`` items are
+    kept, newest first.
 
     Raises ``ExtractionError("not_a_feed")`` for documents that are not feeds
     and ``ExtractionError("feed_parse_error")`` for anything unexpected.
@@ -103,13 +136,138 @@ def parse_feed(
     if not body.strip():
         raise ExtractionError("not_a_feed", "empty document")
     try:
+        body, removed_subset = without_internal_subset(body)
         result = _run_feedparser(body, content_type, _base_location(content_location, base_url))
         parsed = _to_parsed_feed(result)
     except Exception as error:  # feedparser bugs must not crash the pipeline
         raise ExtractionError("feed_parse_error", _describe(error)) from error
     if not parsed.items and not parsed.version and not parsed.title:
         raise ExtractionError("not_a_feed", parsed.bozo_reason or "no feed elements found")
-    return parsed
+    notes = ["removed the DOCTYPE's internal subset (entity declarations)"] * removed_subset
+    return _bounded(parsed, max_items, notes)
+
+
+def _bounded(parsed: ParsedFeed, max_items: int, notes: list[str]) -> ParsedFeed:
+    """Keep the newest ``max_items`` items (in document order), cut fields to
+    ``MAX_FIELD_CHARS`` and stop at ``MAX_FEED_CHARS`` of text; say what was done in
+    ``limits_applied``."""
+    items = parsed.items
+    if len(items) > max_items:
+        notes.append(f"took the newest {max_items} of {len(items)} items")
+        items = newest(items, max_items)
+    kept: list[FeedItem] = []
+    total = 0
+    cut_fields = 0
+    for item in items:
+        item, cut = _cut_fields(item)
+        cut_fields += cut
+        size = _text_size(item)
+        if total + size > MAX_FEED_CHARS:
+            notes.append(
+                f"stopped after {len(kept)} items: their text reached {MAX_FEED_CHARS} characters"
+            )
+            break
+        total += size
+        kept.append(item)
+    if cut_fields:
+        notes.append(f"cut {cut_fields} field(s) to {MAX_FIELD_CHARS} characters")
+    return replace(parsed, items=tuple(kept), limits_applied=tuple(notes))
+
+
+def newest(items: Sequence[FeedItem], count: int) -> tuple[FeedItem, ...]:
+    """The ``count`` newest items by publication date, in their document order. Undated
+    items rank after dated ones, earlier in the document first (feeds list newest first)."""
+    undated_rank = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(
+        range(len(items)),
+        key=lambda index: (items[index].published_at or undated_rank, -index),
+        reverse=True,
+    )
+    chosen = sorted(ranked[:count])
+    return tuple(items[index] for index in chosen)
+
+
+def _cut_fields(item: FeedItem) -> tuple[FeedItem, int]:
+    changes = {
+        name: value[:MAX_FIELD_CHARS]
+        for name in _TEXT_FIELDS
+        if (value := getattr(item, name)) is not None and len(value) > MAX_FIELD_CHARS
+    }
+    return (replace(item, **changes), len(changes)) if changes else (item, 0)
+
+
+def _text_size(item: FeedItem) -> int:
+    return sum(len(getattr(item, name) or "") for name in _TEXT_FIELDS)
+
+
+_TEXT_FIELDS = ("guid", "url", "title", "summary", "content_html", "author")
+
+
+def without_internal_subset(body: bytes) -> tuple[bytes, bool]:
+    """``body`` with its DOCTYPE's internal subset removed, and whether there was one.
+
+    Documents in UTF-16 or UTF-32 are searched in their encoding and written back in it.
+    """
+    codec = next((name for mark, name in _WIDE_ENCODINGS if body.startswith(mark)), None)
+    # latin-1 maps bytes to characters one to one, so ASCII-compatible bytes survive as is.
+    text = body.decode(codec or "latin-1", errors="replace")
+    stripped = _strip_internal_subset(text)
+    if stripped is None:
+        return body, False
+    return stripped.encode(codec or "latin-1", errors="replace"), True
+
+
+_PROLOG_SKIPS = (("<?", "?>"), ("<!--", "-->"))
+
+
+def _strip_internal_subset(text: str) -> str | None:
+    """Walk the prolog (declarations, comments, whitespace) to the DOCTYPE; return the text
+    without the DOCTYPE's ``[...]`` part, or None when there is none. Quoted strings and
+    comments inside the subset may hold ``]`` and ``>``, so they are skipped as wholes."""
+    position = 0
+    while position < len(text):
+        if text[position].isspace() or text[position] == "\ufeff":
+            position += 1
+            continue
+        skip = next((end for start, end in _PROLOG_SKIPS if text.startswith(start, position)), None)
+        if skip is not None:
+            found = text.find(skip, position)
+            if found < 0:
+                return None
+            position = found + len(skip)
+            continue
+        if text[position : position + 9].upper() == "<!DOCTYPE":
+            return _doctype_without_subset(text, position)
+        return None
+    return None
+
+
+def _doctype_without_subset(text: str, start: int) -> str | None:
+    position = start + 9
+    quote: str | None = None
+    subset_start: int | None = None
+    while position < len(text):
+        char = text[position]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif subset_start is None and char == ">":
+            return None  # a DOCTYPE without an internal subset
+        elif subset_start is None and char == "[":
+            subset_start = position
+        elif subset_start is not None and text.startswith("<!--", position):
+            end = text.find("-->", position)
+            position = len(text) if end < 0 else end + 3
+            continue
+        elif subset_start is not None and char == "]":
+            close = text.find(">", position)
+            close = len(text) if close < 0 else close
+            return text[:subset_start] + text[position + 1 : close] + text[close:]
+        position += 1
+    if subset_start is None:
+        return None
+    return text[:subset_start] + ">"  # an unterminated subset: drop everything after it
 
 
 def _base_location(content_location: str | None, base_url: str | None) -> str | None:
@@ -253,9 +411,10 @@ def _plain_text(value: str | None, content_type: str | None) -> str | None:
 
 
 def _clean(value: str | None) -> str | None:
+    """One line of plain text: controls and terminal escapes removed, whitespace collapsed."""
     if not value:
         return None
-    return _WHITESPACE.sub(" ", value).strip() or None
+    return _WHITESPACE.sub(" ", strip_controls(value)).strip() or None
 
 
 def _strip_html(markup: str) -> str:

@@ -41,13 +41,13 @@ from flows.run_record import RunSummary, finish_run, warehouse_run
 from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
-from sources.http import FetchError, FetchPolicy, FetchResult, fetch
+from sources.http import FetchError, FetchPolicy, FetchResult, fetch, http_client
 from sources.politeness import HostThrottle
 from sources.urls import parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
 from warehouse import loader
-from warehouse.db import connection
+from warehouse.db import WarehouseError, connection
 from warehouse.location import WarehouseLocation, locate
 
 apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
@@ -141,11 +141,39 @@ def record_feed(
             poll.result,
             poll.error,
             feed_store.Backoff(settings.retry_base_seconds, settings.retry_max_seconds),
+            max_items=settings.max_items_per_poll,
         )
     logger = get_run_logger()
     for level, message in recorded.notes:
         logger.log(level, message)
     return FeedOutcome(new_items=recorded.new_items, failed=recorded.failed)
+
+
+def _poll_of(state: feed_store.FeedState, future: PrefectFuture[FeedPoll]) -> FeedPoll:
+    """The poll's result; a task that failed unexpectedly becomes a recorded feed error, so
+    that one feed's failure never stops the others."""
+    try:
+        return future.result()
+    except Exception as error:
+        return FeedPoll(state, error=FetchError("unexpected_error", detail=_describe(error)))
+
+
+def _record_each(
+    warehouse: WarehouseLocation, run_id: str, poll: FeedPoll, settings: FetchSettings
+) -> FeedOutcome:
+    """``record_feed``, with an unexpected failure (a parser bug, an absurd value) recorded as
+    that feed's error instead of ending the run; warehouse problems still end it."""
+    try:
+        return record_feed(warehouse, run_id, poll, settings)
+    except WarehouseError:
+        raise
+    except Exception as error:
+        failed = FetchError("unexpected_error", detail=_describe(error))
+        return record_feed(warehouse, run_id, FeedPoll(poll.state, error=failed), settings)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -214,7 +242,7 @@ def fetch_pages(
         settings.per_host_concurrency, settings.host_delay, settings.global_concurrency
     )
     with (
-        httpx.Client() as client,
+        http_client() as client,
         ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
     ):
         return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client), items))
@@ -424,7 +452,10 @@ def ingest_feeds(
         due = [s for s in states if force or s.due(now)]
         logger.info("%d feed(s) configured, %d due", len(states), len(due))
         polls = fetch_feed.map(due, policy=unmapped(policy), settings=unmapped(settings))
-        feed_outcomes = [record_feed(warehouse, run_id, poll, settings) for poll in polls.result()]
+        feed_outcomes = [
+            _record_each(warehouse, run_id, _poll_of(state, future), settings)
+            for state, future in zip(due, polls, strict=True)
+        ]
 
         with connection(warehouse) as con:
             feed_store.mark_already_loaded(con)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -16,7 +16,15 @@ from flows.fingerprints_ahead import fingerprints_of
 from flows.run_record import RunSummary, finish_run, warehouse_run
 from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
-from sources.seeds import SeedFile, SeedMetadata, discover_seed_files
+from sources.seeds import (
+    SeedFile,
+    SeedMetadata,
+    SeedReadError,
+    SeedScan,
+    read_seed_bytes,
+    scan_seed_folder,
+    stable_refs,
+)
 from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
@@ -38,10 +46,15 @@ class ExtractedSeeds:
 
 
 @task(name="discover")
-def discover(folder: Path) -> list[SeedFile]:
-    files = discover_seed_files(folder)
-    get_run_logger().info("discover: %d seed file(s) in %s", len(files), folder)
-    return files
+def discover(folder: Path, follow_symlinks: bool = False) -> SeedScan:
+    scan = scan_seed_folder(folder, follow_symlinks=follow_symlinks)
+    logger = get_run_logger()
+    for skipped in scan.skipped:
+        logger.warning("discover: %s skipped (%s) %s", skipped.ref, skipped.reason, skipped.detail)
+    logger.info(
+        "discover: %d seed file(s) in %s, %d skipped", len(scan.files), folder, len(scan.skipped)
+    )
+    return scan
 
 
 @dataclass(frozen=True)
@@ -50,20 +63,18 @@ class SeedBytes:
     run on another machine."""
 
     name: str
+    ref: str  # the seed's identity: its path relative to the seed folder
     raw: bytes
     metadata: SeedMetadata
 
 
 def read_seed(seed: SeedFile) -> SeedBytes | loader.FailedInput:
     try:
-        size = seed.path.stat().st_size
-        if size > MAX_SEED_BYTES:
-            return loader.FailedInput(
-                seed.name, "extract", "too_large", f"{size} bytes > {MAX_SEED_BYTES}"
-            )
-        return SeedBytes(seed.name, seed.path.read_bytes(), seed.metadata)
-    except OSError as exc:
-        return loader.FailedInput(seed.name, "read", "unreadable", str(exc))
+        raw = read_seed_bytes(seed, MAX_SEED_BYTES)
+    except SeedReadError as exc:
+        stage = "extract" if exc.reason == "too_large" else "read"
+        return loader.FailedInput(seed.identity, stage, exc.reason, exc.detail)
+    return SeedBytes(seed.name, seed.identity, raw, seed.metadata)
 
 
 @task(name="extract")
@@ -76,17 +87,19 @@ def extract(seeds: list[SeedBytes]) -> ExtractedSeeds:
         try:
             article = extract_seed(seed.name, seed.raw, seed.metadata)
         except ExtractionError as exc:
-            failures.append(loader.FailedInput(seed.name, "extract", exc.reason, exc.detail))
+            failures.append(loader.FailedInput(seed.ref, "extract", exc.reason, exc.detail))
         else:
-            articles.append(loader.ArticleInput(source_ref=seed.name, article=article))
+            articles.append(loader.ArticleInput(source_ref=seed.ref, article=article))
     return ExtractedSeeds(articles, failures, fingerprints_of(a.article for a in articles))
 
 
-def extract_all(files: list[SeedFile]) -> ExtractedSeeds:
-    """Read every file here, extract them in batches on the extraction runner."""
+def extract_all(scan: SeedScan) -> ExtractedSeeds:
+    """Read every file here, extract them in batches on the extraction runner; the paths
+    discovery skipped are failures too."""
     logger = get_run_logger()
+    files = scan.files
     articles: list[loader.ArticleInput] = []
-    failures: list[loader.FailedInput] = []
+    failures = [loader.FailedInput(s.ref, "discover", s.reason, s.detail) for s in scan.skipped]
     fingerprints: dict[bytes, Analysis] = {}
     readable: list[SeedBytes] = []
     for seed in files:
@@ -113,6 +126,7 @@ def load(
     warehouse: WarehouseLocation,
     folder: Path,
     run_id: str,
+    files: list[SeedFile],
     articles: list[loader.ArticleInput],
     failures: list[loader.FailedInput],
 ) -> loader.LoadResult:
@@ -120,6 +134,14 @@ def load(
         source_id = loader.ensure_source(
             con, "seed_folder", str(folder.resolve()), name=folder.name
         )
+        stored = con.execute(
+            "SELECT source_ref FROM articles WHERE source_id = ? "
+            "AND source_ref IN (SELECT unnest(?::VARCHAR[]))",
+            [source_id, [ref for seed in files for ref in (seed.identity, seed.name)]],
+        ).fetchall()
+        refs = stable_refs(files, (row[0] for row in stored))
+        articles = [replace(a, source_ref=refs.get(a.source_ref, a.source_ref)) for a in articles]
+        failures = [replace(f, item_ref=refs.get(f.item_ref, f.item_ref)) for f in failures]
         result = loader.load_articles(con, source_id, run_id, articles)
         loader.record_failures(con, source_id, run_id, failures)
     get_run_logger().info(
@@ -132,19 +154,22 @@ def load(
 
 
 @flow(name="ingest_seeds", log_prints=True)
-def ingest_seeds(path: str = "seeds", db: str | None = None) -> RunSummary:
-    """Ingest the seed files under ``path`` into the warehouse at ``db``."""
+def ingest_seeds(
+    path: str = "seeds", db: str | None = None, follow_symlinks: bool = False
+) -> RunSummary:
+    """Ingest the seed files under ``path`` into the warehouse at ``db``. Symbolic links are
+    skipped unless ``follow_symlinks`` (and never followed out of ``path``)."""
     folder = Path(path)
     warehouse = locate(resolve_db_path(db))  # resolved once, passed on
     with warehouse_run(warehouse, "ingest_seeds", str(folder)) as run_id:
-        files = discover(folder)
-        extracted = extract_all(files)
-        loaded = load(warehouse, folder, run_id, extracted.articles, extracted.failures)
+        scan = discover(folder, follow_symlinks)
+        extracted = extract_all(scan)
+        loaded = load(warehouse, folder, run_id, scan.files, extracted.articles, extracted.failures)
         deduped = dedupe_loaded(warehouse, extracted.fingerprints)
         refresh_search(warehouse)
         totals = coverage_report(warehouse, "presswatch-seed-coverage")
         counts = loader.RunCounts(
-            items_seen=len(files),
+            items_seen=len(scan.files),
             articles_added=len(loaded.added),
             articles_updated=len(loaded.updated),
             articles_unchanged=len(loaded.unchanged),

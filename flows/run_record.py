@@ -10,7 +10,7 @@ from prefect import get_run_logger
 from prefect.runtime import flow_run
 
 from flows.lake_upkeep import maintain_lake
-from warehouse import ducklake, loader
+from warehouse import ducklake, loader, run_log
 from warehouse.db import connection, held_open
 from warehouse.location import WarehouseLocation
 from warehouse.locking import writer_lock
@@ -45,6 +45,10 @@ def warehouse_run(warehouse: WarehouseLocation, flow_name: str, target: str) -> 
     """
     with writer_lock(warehouse, log=get_run_logger().info), held_open(warehouse):
         with connection(warehouse) as con:
+            if not ducklake.is_lake(con):  # holding the lock: no other run is in progress
+                crashed = run_log.mark_crashed_runs(con)
+                if crashed:
+                    get_run_logger().warning("%d earlier run(s) recorded as crashed", crashed)
             run_id = loader.start_run(con, flow_name, target, str(flow_run.get_id() or ""))
         try:
             yield run_id

@@ -6,6 +6,7 @@ Exit codes are a public contract (docs/cli.md lists them):
   1  bad usage or input, missing warehouse or file, any error that stopped the command
   3  the warehouse is locked by another process (try again when it finishes)
   4  the run finished and loaded everything that worked, but some feeds or inputs failed
+  5  the warehouse file is damaged (fails DuckDB's checks): restore it from a backup
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from config.settings import SettingsError
 from sources.seeds import SeedFolderError
 from textanalysis.query import QueryError
-from warehouse.errors import WarehouseError, WarehouseLocked
+from warehouse.errors import WarehouseCorrupt, WarehouseError, WarehouseLocked
 from warehouse.search import SearchError
 from warehouse.watchlists import WatchlistError
 
@@ -23,6 +24,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_LOCKED = 3
 EXIT_PARTIAL = 4
+EXIT_CORRUPT = 5
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "all well",
@@ -30,6 +32,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_LOCKED: "the warehouse is being written by another process: try again when it finishes",
     EXIT_PARTIAL: "some feeds or inputs failed; everything that worked was loaded "
     "(the summary says what failed and how to fix it; a re-run retries it)",
+    EXIT_CORRUPT: "the warehouse file is damaged: restore it from a backup or the readers' copy "
+    "(docs/limits.md)",
 }
 
 
@@ -53,6 +57,7 @@ class ErrorOutcome:
 # Most specific first: the first matching type decides the exit code.
 _LIBRARY_ERRORS: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
     ((WarehouseLocked,), EXIT_LOCKED),
+    ((WarehouseCorrupt,), EXIT_CORRUPT),
     (
         (
             SettingsError,

@@ -44,6 +44,15 @@ from urllib.parse import urlsplit
 from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
+from sources.urls import parse_allowed_hosts
+
+
+class FeedListError(ValueError):
+    """The feed list cannot be used as written; the message names the file and what to fix.
+
+    A ``ValueError`` so that callers written against the earlier, untyped error keep working.
+    """
+
 
 @dataclass(frozen=True)
 class FeedSource:
@@ -77,7 +86,17 @@ class FeedList:
             raise ValueError("allowed_hosts must be a list of host names")
         for host in self.allowed_hosts:
             if not isinstance(host, str) or not host or any(char.isspace() for char in host):
-                raise ValueError(f"allowed_hosts: {host!r} is not a host name")
+                raise ValueError(
+                    f"allowed_hosts: {host!r} is not a host name; list host names, "
+                    'addresses or CIDR ranges such as "intranet.example" or "10.1.0.0/16"'
+                )
+        try:
+            parse_allowed_hosts(self.allowed_hosts)
+        except ValueError as error:
+            raise ValueError(
+                f"allowed_hosts: {error}; list host names, addresses or CIDR ranges such as "
+                '"intranet.example" or "10.1.0.0/16"'
+            ) from None
         _check_unique("name", (source.name for source in self.feeds))
         _check_unique("url", (source.url for source in self.feeds))
 
@@ -116,18 +135,32 @@ def remove_feed(feed_list: FeedList, name_or_url: str) -> FeedList:
 def load_feed_list(path: Path) -> FeedList:
     """Read a TOML feed list, or an OPML file (``.opml`` suffix or XML content).
 
-    A missing file is an empty list. Invalid content raises ValueError naming the file.
+    A missing file is an empty list. Invalid content raises ``FeedListError`` naming the file
+    and what to fix.
     """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return FeedList(feeds=())
+    except OSError as error:
+        raise FeedListError(f"{path}: cannot be read ({error.strerror})") from error
     try:
         if _is_opml(path, data):
             return FeedList(feeds=parse_opml(data))
-        return _feed_list_from_toml(tomllib.loads(data.decode("utf-8")))
-    except ValueError as error:  # includes TOMLDecodeError and UnicodeDecodeError
-        raise ValueError(f"{path}: {error}") from error
+        return _feed_list_from_toml(tomllib.loads(_decode_toml(data)))
+    except ValueError as error:  # includes TOMLDecodeError
+        raise FeedListError(f"{path}: {error}") from error
+
+
+def _decode_toml(data: bytes) -> str:
+    """TOML is UTF-8 by definition; say where it is not, and how to fix it."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ValueError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x} on line {line}); save the file as UTF-8"
+        ) from None
 
 
 def save_feed_list(feed_list: FeedList, path: Path) -> None:
@@ -465,7 +498,10 @@ def _check_poll_interval(minutes: object, label: str) -> None:
 def _check_unique(what: str, values: Iterable[str]) -> None:
     duplicates = sorted(value for value, count in Counter(values).items() if count > 1)
     if duplicates:
-        raise ValueError(f"duplicate feed {what}(s): {', '.join(map(repr, duplicates))}")
+        raise ValueError(
+            f"duplicate feed {what}(s): {', '.join(map(repr, duplicates))}; "
+            f"give every feed its own {what}"
+        )
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

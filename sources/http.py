@@ -5,24 +5,40 @@ deadline on top of httpx's per-operation timeouts, sends conditional-GET validat
 decompresses the body itself so that a compression bomb is stopped at ``max_bytes`` instead
 of being inflated in memory. Every failure surfaces as a ``FetchError`` with a short reason
 code and a ``retryable`` flag, so callers never have to know about httpx exceptions.
+
+The total deadline covers connecting, sending, the response headers and the body. httpx's
+timeouts apply to each network operation, so a server sending its headers one byte at a
+time never trips them; the clients made by ``http_client`` therefore use a network backend
+that cuts every connect, read and write to what is left of the current fetch's deadline.
 """
 
 from __future__ import annotations
 
 import re
+import ssl
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpcore
 import httpx
 
 from sources.urls import AllowList, FetchError, check_url_allowed
 
-__all__ = ["FetchError", "FetchPolicy", "FetchResult", "fetch", "parse_retry_after"]
+__all__ = [
+    "MAX_RETRY_AFTER_SECONDS",
+    "FetchError",
+    "FetchPolicy",
+    "FetchResult",
+    "fetch",
+    "http_client",
+    "parse_retry_after",
+]
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, text/html, application/xhtml+xml, "
@@ -32,6 +48,16 @@ ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate"
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
 DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
+# The longest pause a server's Retry-After can impose on a feed: a day. Longer asks (or
+# absurd ones such as 99999999999999999999 seconds or a date in the year 9999) are capped.
+MAX_RETRY_AFTER_SECONDS = 86_400.0
+# httpcore's socket option shapes, as ``socket.setsockopt`` takes them.
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
+# The monotonic deadline of the fetch running in this thread (or task), read by the
+# network backend of ``http_client``'s clients.
+_DEADLINE: ContextVar[float | None] = ContextVar("presswatch_fetch_deadline", default=None)
 
 
 @dataclass(frozen=True)
@@ -78,14 +104,20 @@ def fetch(
 ) -> FetchResult:
     """GET ``url`` under ``policy``; raise ``FetchError`` for anything but a 2xx or 304.
 
-    Pass a shared ``client`` to reuse connections; the policy's timeouts, headers and
-    redirect handling are applied per request, so the client's own settings for those
-    do not matter.
+    Pass a shared ``client`` from ``http_client`` to reuse connections; the policy's
+    timeouts, headers and redirect handling are applied per request, so the client's own
+    settings for those do not matter. (A plain ``httpx.Client`` works too, but cannot hold
+    a server that trickles its headers to the total deadline.)
     """
     if client is not None:
         return _Fetch(url, policy, etag, last_modified).run(client)
-    with httpx.Client() as own_client:
+    with http_client() as own_client:
         return _Fetch(url, policy, etag, last_modified).run(own_client)
+
+
+def http_client() -> httpx.Client:
+    """An ``httpx.Client`` whose every network operation ends by the running fetch's deadline."""
+    return httpx.Client(transport=_DeadlineTransport())
 
 
 class _Fetch:
@@ -102,6 +134,13 @@ class _Fetch:
         self.deadline = self.started + policy.total_timeout
 
     def run(self, client: httpx.Client) -> FetchResult:
+        token = _DEADLINE.set(self.deadline)
+        try:
+            return self._follow(client)
+        finally:
+            _DEADLINE.reset(token)
+
+    def _follow(self, client: httpx.Client) -> FetchResult:
         url = self.requested_url
         redirects = 0
         while True:
@@ -258,20 +297,109 @@ def _translating_httpx_errors(url: str) -> Iterator[None]:
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait according to a Retry-After header (delta-seconds or an HTTP-date).
 
-    Dates in the past give 0; a missing or unparseable value gives None.
+    Dates in the past give 0; waits beyond ``MAX_RETRY_AFTER_SECONDS`` are capped to it; a
+    missing, negative or unparseable value gives None (as if the header were absent).
     """
     if value is None:
         return None
     value = value.strip()
     if DELTA_SECONDS.fullmatch(value):
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = (_as_utc(moment) - _as_utc(now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, OverflowError):
         return None
-    now = now or datetime.now(UTC)
-    return max(0.0, (_as_utc(moment) - _as_utc(now)).total_seconds())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# --- the total deadline inside httpx's network operations ----------------------------------
+
+
+def _within_deadline(timeout: float | None, error: type[httpcore.TimeoutException]) -> float | None:
+    """``timeout`` cut to what is left of the running fetch's deadline (if any)."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise error("the total timeout ran out")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes each end by the fetch's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _within_deadline(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _within_deadline(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own blocking sockets, with every operation bounded by the deadline."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _within_deadline(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _within_deadline(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport with the deadline-bounded network backend (same TLS defaults)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_DeadlineBackend(),
+        )

@@ -293,3 +293,18 @@ class LocalServer:
             request.close_connection = True
             if not exchange.started:
                 exchange.respond(500, repr(error).encode())
+
+
+def slow_headers(interval: float, body: bytes = b"late") -> Handler:
+    """A handler sending its status line and headers one byte every ``interval`` seconds."""
+
+    def handle(exchange: Exchange) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        exchange.started = True  # the response is written by hand below
+        exchange.close_after()
+        for byte in head.encode("ascii"):
+            exchange.sleep(interval)
+            exchange.write(bytes([byte]))
+        exchange.write(body)
+
+    return handle

@@ -23,6 +23,10 @@ from functools import cached_property
 from types import ModuleType
 
 KEYWORDS = ("AND", "OR", "NOT")
+# Bounds that keep parsing and evaluation (both recursive) far from Python's recursion
+# limit and a query's cost small, whatever a user or a stored watchlist holds.
+MAX_QUERY_CHARS = 2_000
+MAX_QUERY_DEPTH = 50  # nested parentheses and NOTs together
 
 
 class QueryError(ValueError):
@@ -142,8 +146,22 @@ def tokenize(query: str) -> list[Token]:
 
 class _Parser:
     def __init__(self, query: str) -> None:
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"the query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are allowed"
+            )
         self.tokens = tokenize(query)
         self.index = 0
+        self.depth = 0
+
+    def _enter(self, token: Token) -> None:
+        """Count one more level of nesting (a '(' or a NOT); refuse past the limit."""
+        self.depth += 1
+        if self.depth > MAX_QUERY_DEPTH:
+            raise QueryError(
+                f"the query nests deeper than {MAX_QUERY_DEPTH} levels of parentheses and NOT "
+                f"(at position {token.position + 1}); simplify it"
+            )
 
     @property
     def current(self) -> Token:
@@ -181,8 +199,10 @@ class _Parser:
 
     def _unary(self) -> Node:
         if self.current.kind == "NOT":
-            self._take()
-            return Not(self._unary())
+            self._enter(self._take())
+            node = Not(self._unary())
+            self.depth -= 1
+            return node
         return self._atom()
 
     def _atom(self) -> Node:
@@ -190,10 +210,12 @@ class _Parser:
         if token.kind == "(":
             if self.current.kind == ")":
                 raise QueryError(f"empty parentheses at position {token.position + 1}")
+            self._enter(token)
             node = self._or()
             if self.current.kind != ")":
                 raise QueryError(f"'(' at position {token.position + 1} is never closed")
             self._take()
+            self.depth -= 1
             return node
         if token.kind in ("WORD", "PHRASE"):
             words = tuple(_fingerprints().tokens(token.text))

@@ -22,7 +22,12 @@ from pathlib import Path
 import duckdb
 
 from warehouse import ducklake
-from warehouse.errors import WarehouseError, WarehouseLocked
+from warehouse.errors import (
+    WarehouseCorrupt,
+    WarehouseError,
+    WarehouseLocked,
+    WarehouseMissing,
+)
 from warehouse.location import Warehouse, locate
 
 # DuckDB converts every Python parameter value (and every numpy object-array element) after
@@ -33,12 +38,17 @@ if importlib.util.find_spec("pandas") is None:
 
 
 __all__ = [
+    "WarehouseCorrupt",
     "WarehouseError",
     "WarehouseLocked",
+    "WarehouseMissing",
+    "classify_error",
     "connection",
     "latest_migration_version",
     "migrate",
     "open_connection",
+    "sql_identifier",
+    "sql_string",
     "transaction",
     "warehouse_exists",
 ]
@@ -96,6 +106,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return newly_applied
 
 
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal, for the statements that take no parameters
+    (ATTACH, COPY ... TO): quotes doubled, so any path is one literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (a database named after a file, say)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def warehouse_exists(path: Warehouse) -> bool:
     """False when there is certainly no warehouse yet (no file, no SQLite catalog)."""
     return locate(path).exists()
@@ -124,22 +145,40 @@ def open_connection(path: Warehouse, *, read_only: bool = False) -> duckdb.DuckD
             raise
         return con
     if read_only and not path.exists():
-        raise WarehouseError(f"no warehouse at {path}: run `presswatch ingest seeds` first")
+        raise WarehouseMissing(f"no warehouse at {path}: run `presswatch ingest seeds` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseLocked(
-                f"the warehouse {path} is being written by another process; "
-                "try again when it finishes (or query the latest snapshot)"
-            ) from exc
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise classify_error(exc, path) from exc
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
     return con
+
+
+# DuckDB's messages for the two cases that need their own advice. Matched as phrases: a
+# bare "lock" also occurs in "Corrupt database file: ... in block at location ...".
+_LOCK_MESSAGES = ("could not set lock on file", "conflicting lock is held")
+_CORRUPT_MESSAGES = ("corrupt database file", "is not a valid duckdb database file")
+
+
+def classify_error(error: duckdb.Error, path: Path) -> WarehouseError:
+    """The ``WarehouseError`` subtype for a DuckDB error about the warehouse at ``path``:
+    ``WarehouseLocked``, ``WarehouseCorrupt``, or a plain ``WarehouseError``."""
+    message = str(error).lower()
+    if isinstance(error, duckdb.IOException) and any(m in message for m in _LOCK_MESSAGES):
+        return WarehouseLocked(
+            f"the warehouse {path} is being written by another process; "
+            "try again when it finishes (or query the latest snapshot)"
+        )
+    if any(m in message for m in _CORRUPT_MESSAGES):
+        return WarehouseCorrupt(
+            f"the warehouse {path} is damaged ({str(error).splitlines()[0]}); restore it "
+            "from a backup (see docs/operations.md), or move it aside and re-ingest"
+        )
+    return WarehouseError(f"cannot open warehouse {path}: {error}")
 
 
 @contextmanager

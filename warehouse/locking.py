@@ -68,6 +68,25 @@ def writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def writer_active(db_path: Warehouse) -> bool:
+    """Whether a run holds the writer lock of this DuckDB file now (always True for a
+    DuckLake, which has no lock: its runs may overlap)."""
+    path = locate(db_path).lock_file
+    if path is None:
+        return True
+    try:
+        handle = open(path)  # noqa: SIM115 - closed below, after the probe
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def _holder(path: Path) -> str:
     try:
         return path.read_text().strip() or "unknown holder"

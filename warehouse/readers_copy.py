@@ -26,6 +26,8 @@ from warehouse.db import (
     connection,
     latest_migration_version,
     open_connection,
+    sql_identifier,
+    sql_string,
 )
 from warehouse.location import Warehouse, locate, snapshot_path
 from warehouse.locking import writer_lock
@@ -41,9 +43,9 @@ def refresh_snapshot(con: duckdb.DuckDBPyConnection, db_path: Warehouse) -> Path
     for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
         leftover.unlink(missing_ok=True)
     database = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(f"ATTACH '{temporary}' AS presswatch_snapshot")
+    con.execute(f"ATTACH {sql_string(str(temporary))} AS presswatch_snapshot")
     try:
-        con.execute(f'COPY FROM DATABASE "{database}" TO presswatch_snapshot')
+        con.execute(f"COPY FROM DATABASE {sql_identifier(database)} TO presswatch_snapshot")
     finally:
         con.execute("DETACH presswatch_snapshot")
     os.replace(temporary, target)

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from presswatch import options
 from presswatch.printing import read_rows, show_rows
-from warehouse import reports
+from warehouse import reports, run_log
+from warehouse.locking import writer_active
 
 ARTICLE_COLUMNS = ["id", "source", "title", "outlet", "published_at", "duplicate_of", "story_id"]
 
@@ -23,6 +24,8 @@ def cmd_articles(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_runs(args: argparse.Namespace, console: Console) -> int:
     rows = read_rows(args, lambda con: reports.recent_runs(con, args.limit))
+    # A run still ``running`` while no process holds the writer lock was killed.
+    rows = run_log.as_listed(rows, writer_active(options.db_path(args)))
     show_rows(console, args, "Ingestion runs", rows)
     return 0
 

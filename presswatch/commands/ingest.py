@@ -44,12 +44,14 @@ def use_scheduler_server() -> None:
 
 def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     folder = Path(args.path)
-    discover_seed_files(folder)  # SeedFolderError (missing path, bad manifest) before Prefect
+    discover_seed_files(folder)  # SeedFolderError (a missing path) before Prefect
     check_settings()
     use_scheduler_server()
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
-    summary = ingest_seeds(path=str(folder), db=str(options.db_path(args)))
+    summary = ingest_seeds(
+        path=str(folder), db=str(options.db_path(args)), follow_symlinks=args.follow_symlinks
+    )
     return _summarise(console, args, "ingest_seeds", summary, ())
 
 
@@ -113,6 +115,11 @@ def register(commands: Any) -> None:
     )
     seeds.add_argument(
         "path", nargs="?", default="seeds", help="seed folder or file (default: seeds)"
+    )
+    seeds.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="load files behind symbolic links (never outside the seed folder)",
     )
     seeds.set_defaults(handler=cmd_ingest_seeds)
     feeds = kinds.add_parser(
