@@ -74,7 +74,6 @@ from urllib.parse import unquote  # noqa: E402
 
 import httpx  # noqa: E402
 import trafilatura  # noqa: E402
-from scoring import as_day, same_day, score_text, title_match  # noqa: E402
 
 from config.settings import FetchSettings, Settings  # noqa: E402
 from extractors.feed import parse_feed  # noqa: E402
@@ -84,6 +83,7 @@ from extractors.models import ExtractionError  # noqa: E402
 from sources.feedlist import FeedList, FeedSource, save_feed_list  # noqa: E402
 from sources.http import FetchError, fetch  # noqa: E402
 from sources.urls import canonical_url  # noqa: E402
+from testsupport.scoring import as_day, same_day, score_text, title_match  # noqa: E402
 from warehouse import feed_state as feed_store  # noqa: E402
 from warehouse import loader  # noqa: E402
 from warehouse.db import connection  # noqa: E402

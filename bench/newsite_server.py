@@ -2,8 +2,9 @@
 
 Every page of ``<corpus>/html/*.html.gz`` is served decompressed at ``/<host><path>`` of
 its original URL (query string dropped; a page without a URL at ``/unknown/<id>.html``).
-The pages are split round-robin over K RSS 2.0 feeds ``/feeds/<n>.xml``. Each item carries
-what a real CMS feed carries:
+The pages are split round-robin over K RSS 2.0 feeds ``/feeds/<n>.xml`` (and the same feeds
+without any ``pubDate`` at ``/feeds/undated/<n>.xml``). Each item carries what a real CMS
+feed carries:
 
 * ``guid`` (``wcxb:<file id>``, not a permalink) and ``link`` (the local page URL);
 * ``title``: the ground-truth headline (a CMS writes the headline it stores);
@@ -128,7 +129,8 @@ def rss(base_url: str, title: str, items: list[dict]) -> bytes:
 def publish_site(
     server: LocalServer, corpus: Path, limit: int | None, feeds: int
 ) -> tuple[list[str], list[SitePage]]:
-    """Route every page and ``feeds`` feeds on ``server``; returns (feed URLs, pages)."""
+    """Route every page and ``feeds`` feeds on ``server`` (each also undated, at
+    ``/feeds/undated/<n>.xml``); returns (feed URLs, pages)."""
     pages: list[SitePage] = []
     feed_items: list[list[dict]] = [[] for _ in range(feeds)]
     for n, (file_id, record) in enumerate(corpus_records(corpus, limit)):
@@ -170,6 +172,11 @@ def publish_site(
             headers={"Content-Type": "application/rss+xml; charset=utf-8"},
         )
         feed_urls.append(server.url(feed_path))
+        server.route(
+            f"/feeds/undated/{n}.xml",
+            rss(server.base_url, f"WCXB feed {n}", [{**i, "pubDate": None} for i in items]),
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+        )
     return feed_urls, pages
 
 

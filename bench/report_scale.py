@@ -229,7 +229,11 @@ def bench_search(db: Path, repeat: int, skip_index: bool) -> None:
             line(f"search 'government', filter: {name}", wall, cpu, f"{len(hits)} hits")
         # 10,000 articles newer than the index: searched directly until the next rebuild.
         con.execute(
-            """INSERT INTO articles SELECT 'new' || article_id AS article_id, source_id,
+            """INSERT INTO articles (article_id, source_id, source_ref, url, canonical_url,
+                   outlet_id, title, author, published_at, language, dateline, body_text,
+                   content_hash, extraction_method, first_seen_at, updated_at, run_id,
+                   dedupe_pending)
+               SELECT 'new' || article_id AS article_id, source_id,
                    'new-' || source_ref, url, canonical_url, outlet_id, title, author,
                    published_at, language, dateline, body_text, content_hash,
                    extraction_method, now(), now(), run_id, false

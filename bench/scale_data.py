@@ -168,7 +168,9 @@ def _fill(
     con.execute("BEGIN TRANSACTION")
     con.register("o_src", {"outlet_id": outlet_ids, "name": np.array(names, dtype=object),
                            "domain": domains})  # fmt: skip
-    con.execute("INSERT INTO outlets SELECT outlet_id, name, domain FROM o_src")
+    con.execute(
+        "INSERT INTO outlets (outlet_id, name, domain) SELECT outlet_id, name, domain FROM o_src"
+    )
     con.execute(
         "INSERT INTO sources VALUES ('bench', 'bench', 'bench://scale', 'bench', NULL, now())"
     )

@@ -14,7 +14,9 @@ from typing import Protocol
 import lxml.html
 from lxml.etree import ParserError
 
+from extractors import dates, outlets
 from extractors.models import ExtractedArticle, ExtractionError
+from extractors.provenance import find_provenance
 
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote", "tr")
 
@@ -52,13 +54,20 @@ def article_from_feed_item(item: FeedText, outlet: str | None = None) -> Extract
         text, method = summary, "feed-summary"
     else:
         raise ExtractionError("no_text", "the feed item has neither content nor summary")
+    domain = outlets.registered_domain(item.url)
+    provenance = find_provenance(text.split("\n\n"), item.author)
     return ExtractedArticle(
         title=item.title,
         text=text,
         method=method,
         author=item.author,
         published_at=item.published_at,
-        outlet=outlet,
+        outlet=outlet or domain,
         language=item.language,
         url=item.url,
+        dates=tuple(dates.claim(dates.FEED_PUBLISHED, item.published_at)),
+        outlet_source=outlets.FEED if outlet else (outlets.DOMAIN if domain else None),
+        dateline=provenance.dateline_place,
+        wire_credit=provenance.wire_credit,
+        byline=provenance.byline,
     )

@@ -18,9 +18,15 @@ recall 0.955 -> 0.967), exact titles from 0.52 to 0.82; same-day dates stay at 0
   visible ``<h1>`` is the headline readers see, so it wins when it is the title minus a
   " | Site" suffix, or when it is the only ``<h1>`` that is not the site's logo;
   otherwise the title is cut of the separator-delimited segments that name the site.
-* **Date.** trafilatura's date is htmldate with ``original_date=True`` and
-  ``extensive_search=True``, the best of the htmldate settings and better than reading
-  JSON-LD ``datePublished`` or ``article:published_time`` directly.
+* **Date.** Every date the page and its feed item give is kept as a claim
+  (``extractors/dates.py``): the feed item's date, the page's JSON-LD ``datePublished``
+  and ``article:published_time``, and htmldate's guess (``original_date=True``,
+  ``extensive_search=True``, the best htmldate settings: 0.849 same-day alone).
+  ``published_at`` is the day ``extractors.dates.choose_published`` picks; the warehouse
+  picks again with the feed's other items in view.
+* **Outlet.** The feed's configured outlet, else the site's name, else the registered
+  domain (``extractors/outlets.py``), with where it came from in ``outlet_source``.
+* **Provenance.** Dateline, wire credit and byline as printed (``extractors/provenance.py``).
 
 The feed's hints fill what the page does not state (or states as just the site name).
 """
@@ -29,17 +35,22 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from extractors import dates, outlets
 from extractors.encoding import BYTE_ORDER_MARKS, decode_text
 from extractors.models import ExtractedArticle, ExtractionError
+from extractors.provenance import find_provenance
 
 DEFAULT_MAX_BYTES = 10_000_000
 
@@ -184,16 +195,118 @@ def _extract_article(page: str, url: str | None, hints: FeedHints) -> ExtractedA
     title = _choose_title(_normalize_whitespace(metadata.title), headings, site_names)
     if title is None or (hints.title and _names_site(title, site_names)):
         title = hints.title or title
+    claims = _date_claims(tree, metadata.date, hints)
+    chosen = dates.choose_published(claims, now=datetime.now(UTC))
+    outlet, outlet_source = _outlet(tree, metadata.sitename, hints.outlet, page_url or url)
+    author = metadata.author or hints.author
+    provenance = find_provenance(text.split("\n"), author)
     return ExtractedArticle(
         title=title,
         text=text,
         method=method,
-        author=metadata.author or hints.author,
-        published_at=_published_day(metadata.date, hints.published_at),
-        outlet=metadata.sitename or hints.outlet,
+        author=author,
+        published_at=chosen.value.date() if chosen.value else None,
+        outlet=outlet,
         language=language or hints.language,
         url=page_url,
+        dates=tuple(claims),
+        outlet_source=outlet_source,
+        dateline=provenance.dateline_place,
+        wire_credit=provenance.wire_credit,
+        byline=provenance.byline,
     )
+
+
+def _date_claims(
+    tree: HtmlElement, htmldate_day: str | None, hints: FeedHints
+) -> list[dates.DateClaim]:
+    """Every date the feed item and the page give, each with its source."""
+    found = dates.claim(dates.FEED_PUBLISHED, hints.published_at)
+    found += dates.claim(dates.JSON_LD, _first_date(_article_json_ld_dates(tree)))
+    metas = [
+        meta.get("content") or ""
+        for meta in tree.iter("meta")
+        if (meta.get("property") or meta.get("name") or "").lower() == "article:published_time"
+    ]
+    found += dates.claim(dates.META_PUBLISHED_TIME, _first_date(metas))
+    found += dates.claim(dates.HTMLDATE, _first_date([htmldate_day or ""]))
+    return found
+
+
+def _first_date(values: list) -> datetime | None:
+    """The first value that parses as an ISO date or date-time, at the wall-clock time the
+    page prints: the offset is dropped, so ``2020-04-12T18:00:00-0700`` stays on the 12th
+    (the day the publisher's readers saw; in UTC it is the 13th)."""
+    for value in values:
+        text = value.strip() if isinstance(value, str) else ""
+        if len(text) < 10:
+            continue
+        with contextlib.suppress(ValueError):
+            stated = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return stated.replace(tzinfo=UTC)
+        with contextlib.suppress(ValueError):
+            return dates.as_utc(date.fromisoformat(text[:10]))
+    return None
+
+
+ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle", re.IGNORECASE)
+
+
+def _article_json_ld_dates(tree: HtmlElement) -> list:
+    """``datePublished`` values of the page's JSON-LD, those of article objects first
+    (a page's WebPage or a related item's dates say less about the article)."""
+    dated = [n for n in _json_ld_nodes(tree) if "datePublished" in n]
+    articles = [n for n in dated if ARTICLE_TYPES.search(str(n.get("@type", "")))]
+    others = [n for n in dated if not ARTICLE_TYPES.search(str(n.get("@type", "")))]
+    return [n["datePublished"] for n in [*articles, *others]]
+
+
+def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict]:
+    """Every object of the page's JSON-LD blocks (nested objects and @graph too)."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "null")
+        except (ValueError, RecursionError):  # broken, or nested deeper than Python parses
+            continue
+        stack = deque([data])
+        while stack:
+            node = stack.popleft()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                yield node
+                stack.extend(v for v in node.values() if isinstance(v, dict | list))
+
+
+def _outlet(
+    tree: HtmlElement, sitename: str | None, configured: str | None, url: str | None
+) -> tuple[str | None, str | None]:
+    """The outlet and where it came from: configured, site name, registered domain."""
+    if configured and configured.strip():
+        return configured.strip(), outlets.FEED
+    for name in _site_names(tree, sitename, url):
+        return name, outlets.SITE_NAME
+    domain = outlets.registered_domain(url)
+    return (domain, outlets.DOMAIN) if domain else (None, None)
+
+
+def _site_names(tree: HtmlElement, sitename: str | None, url: str | None) -> Iterator[str]:
+    """The site's own names: og:site_name, JSON-LD publisher, then trafilatura's find."""
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:site_name":
+            yield from _clean_names([meta.get("content")], url)
+    for node in _json_ld_nodes(tree):
+        publisher = node.get("publisher")
+        for item in publisher if isinstance(publisher, list) else [publisher]:
+            yield from _clean_names([item.get("name") if isinstance(item, dict) else item], url)
+    yield from _clean_names([sitename], url)
+
+
+def _clean_names(names: list, url: str | None) -> Iterator[str]:
+    for name in names:
+        text = _normalize_whitespace(name) if isinstance(name, str) else ""
+        if text and len(text) <= HEADING_MAX_CHARS and not outlets.is_host_echo(text, url):
+            yield text
 
 
 def _extract_body(tree: HtmlElement, url: str | None) -> tuple[str, str]:
@@ -298,12 +411,3 @@ def _declared_language(tree: HtmlElement) -> str | None:
         if match:
             return match.group(1).lower()
     return None
-
-
-def _published_day(page_date: str | None, hinted: date | None) -> date | None:
-    if page_date:
-        try:
-            return date.fromisoformat(page_date)
-        except ValueError:
-            pass  # htmldate returns ISO days; anything else is not a date we can trust
-    return hinted.date() if isinstance(hinted, datetime) else hinted

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from extractors.dates import DateClaim
+
 
 class ExtractionError(Exception):
     """Input that cannot become an article; ``reason`` is a short machine-readable code."""
@@ -28,8 +30,14 @@ class ExtractedArticle:
     text: str
     method: str  # which path produced the text: "plaintext", "trafilatura", "feed-content", ...
     author: str | None = None
-    published_at: date | None = None
+    published_at: date | None = None  # chosen by extractors.dates.choose_published
     outlet: str | None = None
-    dateline: str | None = None  # e.g. "LONDON" from "LONDON (Reuters) -"
+    dateline: str | None = None  # the dateline's place: "LONDON" from "LONDON (Reuters) -"
     language: str | None = None
     url: str | None = None
+    # Every date the input gave, with its source (extractors/dates.py).
+    dates: tuple[DateClaim, ...] = ()
+    # Where ``outlet`` came from: "feed", "manifest", "site_name", "text" or "domain".
+    outlet_source: str | None = None
+    wire_credit: str | None = None  # the agency or publication the text credits
+    byline: str | None = None  # the byline as printed, else the page's author

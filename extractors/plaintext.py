@@ -48,8 +48,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
+from extractors import dates, outlets
 from extractors.encoding import decode_text
 from extractors.models import ExtractedArticle, ExtractionError
+from extractors.provenance import agency_name, dateline, find_provenance
 
 DEFAULT_MAX_BYTES = 5_000_000
 
@@ -203,20 +205,6 @@ BYLINE = re.compile(
     rf"(?:\s+(?:and|&)\s+{PERSON_NAME})*)(?:\s*(?:,|\||-|–|—|•|/)\s*[^.!?]*)?$"
 )
 
-# Wire datelines: "LONDON (Reuters) - ", "WASHINGTON (AP) — ", "BEIJING, March 3 (Reuters) -",
-# "SAN FRANCISCO, Calif. (AP) --", "KYIV, Ukraine — " and "(Reuters) - ".
-DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){0,3})"
-    r"(?:\s*,\s*[A-Z][\w.'’ ]{0,30}?)?\s*"
-    r"(?:\((?P<outlet>[A-Za-z][^()]{1,40})\)\s*)?"
-    r"(?P<dash>--?|–|—)\s+(?=\S)"
-)
-OUTLET_ONLY_DATELINE = re.compile(r"^\((?P<outlet>[A-Za-z][^()]{1,40})\)\s*(?:--?|–|—)\s+(?=\S)")
-NOT_A_PLACE = _word_set(
-    "UPDATE UPDATED BREAKING EXCLUSIVE ANALYSIS OPINION COMMENT NOTE WATCH VIDEO LIVE "
-    "FACTBOX EDITORIAL CORRECTION REFILE WARNING ALERT REVIEW INTERVIEW"
-)
-
 COMMENTS_HEADER_PREFIX = re.compile(
     r"^(?:(?:\d+|no|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
     r"(?:thoughts?|comments?|responses?|replies|reply|reactions?)\b|"
@@ -350,24 +338,44 @@ def extract_plaintext(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Extr
         if p.kind not in (Kind.FURNITURE, Kind.COMMENTS_HEADER, Kind.SECTION_HEADER)
         and p.text != title
     ]
-    texts, dateline, wire_outlet = _strip_dateline(texts)
     if not texts:
-        raise ExtractionError("no_body", "nothing left after removing the dateline")
+        raise ExtractionError("no_body", "nothing left of the body")
 
     metadata_zone = [*header_zone, *body_paragraphs]
     text = "\n\n".join(texts)
+    author = _find_author(metadata_zone)
+    provenance = find_provenance([p.text for p in metadata_zone], author)
+    outlet, outlet_source = _outlet(texts, metadata_zone, paragraphs[title_index + 1 :])
+    published = _find_published_date(metadata_zone)
     return ExtractedArticle(
         title=title,
         text=text,
         method="plaintext",
-        author=_find_author(metadata_zone),
-        published_at=_find_published_date(metadata_zone),
-        outlet=wire_outlet
-        or _find_outlet_line(metadata_zone)
-        or _find_copyright_holder(paragraphs[title_index + 1 :]),
-        dateline=dateline,
+        author=author,
+        published_at=published,
+        outlet=outlet,
+        dateline=provenance.dateline_place,
         language=detect_language(text),
+        dates=tuple(dates.claim(dates.TEXT, published)),
+        outlet_source=outlet_source,
+        wire_credit=provenance.wire_credit,
+        byline=provenance.byline,
     )
+
+
+def _outlet(
+    texts: list[str], metadata_zone: list[Paragraph], below_title: list[Paragraph]
+) -> tuple[str | None, str | None]:
+    """The outlet the text names: a wire dateline's credit, an "X Online" line, a copyright
+    holder; with its source (``text``)."""
+    found = dateline(texts[0]) if texts else None
+    credit = found[2] if found is not None else None
+    outlet = (
+        (agency_name(credit) if credit else None)
+        or _find_outlet_line(metadata_zone)
+        or _find_copyright_holder(below_title)
+    )
+    return (outlet, outlets.TEXT) if outlet else (None, None)
 
 
 # --- paragraphs -----------------------------------------------------------------------
@@ -650,24 +658,6 @@ def _content_words(texts: Iterable[str]) -> frozenset[str]:
 
 
 # --- metadata -------------------------------------------------------------------------
-
-
-def _strip_dateline(texts: list[str]) -> tuple[list[str], str | None, str | None]:
-    """Cut a wire dateline off the first paragraph; return (texts, dateline, outlet)."""
-    if not texts:
-        return texts, None, None
-    first = texts[0]
-    match = DATELINE.match(first)
-    if match and match.group("place").strip(".'’-") not in NOT_A_PLACE:
-        dateline, outlet = match.group("place"), match.group("outlet")
-    else:
-        match = OUTLET_ONLY_DATELINE.match(first)
-        if not match:
-            return texts, None, None
-        dateline, outlet = None, match.group("outlet")
-    rest = first[match.end() :].strip()
-    remaining = [rest, *texts[1:]] if rest else texts[1:]
-    return remaining, dateline, outlet.strip() if outlet else None
 
 
 def _find_author(paragraphs: Iterable[Paragraph]) -> str | None:

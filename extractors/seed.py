@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from extractors import dates, outlets
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle
 from extractors.plaintext import extract_plaintext
@@ -13,16 +15,27 @@ HTML_SUFFIXES = (".html", ".htm")
 
 
 def extract_seed(name: str, raw: bytes, metadata: SeedMetadata) -> ExtractedArticle:
-    """The manifest's metadata wins over what the text suggests (a person wrote it down)."""
+    """The manifest's metadata wins over what the text suggests (a person wrote it down):
+    its outlet is the outlet, its date a ``manifest`` claim that outranks the text's."""
     if name.lower().endswith(HTML_SUFFIXES):
         hints = FeedHints(published_at=None, language=metadata.language, outlet=metadata.outlet)
         article = extract_html(raw, url=metadata.url, hints=hints)
     else:
         article = extract_plaintext(raw)
+    claims = dates.claim(
+        dates.MANIFEST,
+        metadata.published_at,
+        metadata.published_precision,
+        metadata.published_from,
+    )
+    all_claims = (*claims, *article.dates)
+    chosen = dates.choose_published(all_claims, now=datetime.now(UTC))
     return replace(
         article,
         outlet=metadata.outlet or article.outlet,
+        outlet_source=outlets.MANIFEST if metadata.outlet else article.outlet_source,
         url=metadata.url or article.url,
-        published_at=metadata.published_at or article.published_at,
+        published_at=chosen.value.date() if chosen.value else None,
         language=metadata.language or article.language,
+        dates=all_claims,
     )

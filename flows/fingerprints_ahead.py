@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from config.settings import Settings
 from extractors.models import ExtractedArticle
 from textanalysis.fingerprints import Analysis, analyse_ahead
+from textanalysis.language import article_language
+
+
+def with_language(article: ExtractedArticle) -> ExtractedArticle:
+    """``article`` with its language detected from its text and reconciled with the one its
+    page or feed declares (``textanalysis.language``; ``und`` when undeterminable). Run in
+    the extraction tasks, before ``fingerprints_of``: story terms follow the language."""
+    return replace(
+        article, language=article_language(article.title, article.text, article.language)
+    )
 
 
 def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:

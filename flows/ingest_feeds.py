@@ -25,24 +25,30 @@ from prefect.runtime import task_run
 
 from config.settings import (
     FetchSettings,
+    SitemapSettings,
     TaskRunnerSettings,
     allowed_hosts_from_env,
     apply_prefect_defaults,
     resolve_db_path,
     resolve_feeds_path,
 )
+from extractors.feed import ParsedFeed
 from extractors.feed_content import article_from_feed_item
 from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle, ExtractionError
+from extractors.sitemap_items import parsed_feed_from_sitemap
 from flows.coverage_artifacts import coverage_report
 from flows.dedupe_step import DEDUPE_EVERY, Deduped, dedupe_loaded
-from flows.fingerprints_ahead import fingerprints_of
+from flows.fingerprints_ahead import fingerprints_of, with_language
 from flows.run_record import RunSummary, finish_run, warehouse_run
 from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
 from sources.feedlist import FeedList, load_feed_list
 from sources.http import FetchError, FetchPolicy, FetchResult, fetch, http_client
 from sources.politeness import HostThrottle
+from sources.robots import RobotsCache
+from sources.sitemap_source import read_sitemap_source
+from sources.sitemaps import SitemapError, looks_like_sitemap
 from sources.urls import parse_allowed_hosts
 from textanalysis.fingerprints import Analysis
 from warehouse import feed_state as feed_store
@@ -72,6 +78,7 @@ class FeedPoll:
     state: feed_store.FeedState
     result: FetchResult | None = None
     error: FetchError | None = None
+    parsed: ParsedFeed | None = None  # set for a news-sitemap source, read in the fetch task
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
         total_timeout=settings.total_timeout,
         max_bytes=settings.max_bytes,
         max_redirects=settings.max_redirects,
+        **({"user_agent": settings.user_agent} if settings.user_agent else {}),
         allow=parse_allowed_hosts([*feed_list.allowed_hosts, *allowed_hosts_from_env()]),
     )
 
@@ -102,6 +110,17 @@ def fetch_policy(feed_list: FeedList, settings: FetchSettings) -> FetchPolicy:
 def _throttle(per_host: int, delay: float, global_limit: int) -> HostThrottle:
     """One throttle per process, so concurrent tasks share the politeness limits."""
     return HostThrottle(per_host=per_host, min_delay=delay, global_limit=global_limit)
+
+
+@lru_cache(maxsize=8)
+def _robots(policy: FetchPolicy, throttle: HostThrottle, max_age_seconds: float) -> RobotsCache:
+    """One robots.txt cache per process (and policy), kept across batches and runs."""
+
+    def get(url: str) -> FetchResult:
+        with throttle.slot(url):
+            return fetch(url, policy=policy)
+
+    return RobotsCache(get, max_age_seconds=max_age_seconds)
 
 
 # --- feeds -------------------------------------------------------------------------------
@@ -125,7 +144,26 @@ def fetch_feed(
         if error.retryable and short_pause and task_run.run_count <= FEED_RETRIES:
             raise
         return FeedPoll(state, error=error)
-    return FeedPoll(state, result=result)
+    return _as_sitemap_source(FeedPoll(state, result=result), policy, throttle)
+
+
+# Source-type dispatch: a source whose response is a news sitemap or sitemap index is read
+# as one (its children fetched within bounds) and its entries become the feed's items.
+def _as_sitemap_source(poll: FeedPoll, policy: FetchPolicy, throttle: HostThrottle) -> FeedPoll:
+    result = poll.result
+    if result is None or result.not_modified or not looks_like_sitemap(result.body):
+        return poll
+    try:
+        read = read_sitemap_source(
+            result,
+            policy=policy,
+            settings=SitemapSettings.from_env(),
+            now=datetime.now(UTC),
+            slot=throttle.slot,
+        )
+    except SitemapError as unusable:
+        return FeedPoll(poll.state, error=FetchError(unusable.reason, detail=unusable.detail))
+    return replace(poll, parsed=parsed_feed_from_sitemap(read))
 
 
 @task(name="record-feed", cache_policy=NO_CACHE)
@@ -141,6 +179,7 @@ def record_feed(
             poll.result,
             poll.error,
             feed_store.Backoff(settings.retry_base_seconds, settings.retry_max_seconds),
+            parsed=poll.parsed,
             max_items=settings.max_items_per_poll,
         )
     logger = get_run_logger()
@@ -215,11 +254,18 @@ class ExtractedPages:
 
 
 def _fetch_one(
-    item: feed_store.PendingItem, policy: FetchPolicy, throttle: HostThrottle, client: httpx.Client
+    item: feed_store.PendingItem,
+    policy: FetchPolicy,
+    throttle: HostThrottle,
+    client: httpx.Client,
+    robots: RobotsCache | None,
 ) -> FetchedPage:
     if not item.url:
         return FetchedPage(item)
     started = time.monotonic()
+    refusal = robots.refusal(item.url, policy.user_agent) if robots is not None else None
+    if refusal is not None:  # recorded with the reason, never fetched
+        return FetchedPage(item, error=FetchError("disallowed_by_robots", detail=refusal))
     try:
         with throttle.slot(item.url):
             result = fetch(item.url, policy=policy, client=client)
@@ -245,7 +291,12 @@ def fetch_pages(
         http_client() as client,
         ThreadPoolExecutor(max_workers=settings.global_concurrency) as pool,
     ):
-        return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client), items))
+        robots = (
+            _robots(policy, throttle, settings.robots_max_age_seconds)
+            if settings.obey_robots
+            else None
+        )
+        return list(pool.map(lambda i: _fetch_one(i, policy, throttle, client, robots), items))
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
@@ -256,7 +307,7 @@ def extract_pages(pages: list[PageToExtract]) -> ExtractedPages:
     extracted: list[ExtractedArticle | ExtractionFailure] = []
     for page in pages:
         try:
-            extracted.append(extract_html(page.body, url=page.url, hints=page.hints))
+            extracted.append(with_language(extract_html(page.body, url=page.url, hints=page.hints)))
         except ExtractionError as error:
             extracted.append(ExtractionFailure(error.reason, error.detail))
     articles = (e for e in extracted if isinstance(e, ExtractedArticle))
@@ -288,13 +339,18 @@ def _outcome(
         entry = feed_store.log_entry(
             "page",
             item.url,
-            "refused" if failure.reason.startswith("blocked") else "error",
+            "refused" if failure.reason.startswith(("blocked", "disallowed")) else "error",
             status=getattr(failure, "status", None),
             reason=failure.reason,
             detail=failure.detail,
             retryable=getattr(failure, "retryable", False),
             elapsed_ms=page.elapsed_ms,
         )
+        if item.revisit:  # the stored article stays as it is; the reason is recorded
+            kept = feed_store.ItemOutcome(
+                item, feed_store.EXTRACTED, None, failure.reason, failure.detail
+            )
+            return kept, entry
         return _fallback(item, failure.reason, failure.detail), entry
     result = page.result
     assert result is not None and isinstance(extracted, ExtractedArticle)
@@ -308,18 +364,24 @@ def _outcome(
         bytes=len(result.body),
     )
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.EXTRACTED, article_input), entry
 
 
 def _fallback(item: feed_store.PendingItem, reason: str, detail: str) -> feed_store.ItemOutcome:
     try:
-        article = article_from_feed_item(item, outlet=item.outlet)
+        article = with_language(article_from_feed_item(item, outlet=item.outlet))
     except ExtractionError:
         return feed_store.ItemOutcome(item, feed_store.FAILED, None, reason, detail)
     article_input = loader.ArticleInput(
-        item.article_ref, article, feed_store.canonical_or_none(item.url)
+        item.article_ref,
+        article,
+        feed_store.canonical_or_none(item.url),
+        feed_id=item.feed_id,
     )
     return feed_store.ItemOutcome(item, feed_store.FEED_CONTENT, article_input, reason, detail)
 

@@ -12,7 +12,7 @@ from extractors.models import ExtractionError
 from extractors.seed import extract_seed
 from flows.coverage_artifacts import coverage_report
 from flows.dedupe_step import dedupe_loaded
-from flows.fingerprints_ahead import fingerprints_of
+from flows.fingerprints_ahead import fingerprints_of, with_language
 from flows.run_record import RunSummary, finish_run, warehouse_run
 from flows.search_index import refresh_search
 from flows.task_runner import extraction_runner
@@ -85,7 +85,7 @@ def extract(seeds: list[SeedBytes]) -> ExtractedSeeds:
     failures: list[loader.FailedInput] = []
     for seed in seeds:
         try:
-            article = extract_seed(seed.name, seed.raw, seed.metadata)
+            article = with_language(extract_seed(seed.name, seed.raw, seed.metadata))
         except ExtractionError as exc:
             failures.append(loader.FailedInput(seed.ref, "extract", exc.reason, exc.detail))
         else:

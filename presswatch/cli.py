@@ -16,9 +16,11 @@ from presswatch.commands import (
     feeds,
     ingest,
     lake,
+    outlets,
     report,
     scheduler,
     search,
+    sources,
     watch,
 )
 from presswatch.errors import (
@@ -33,7 +35,19 @@ from presswatch.options import PresswatchParser
 __all__ = ["EXIT_ERROR", "EXIT_LOCKED", "EXIT_OK", "EXIT_PARTIAL", "build_parser", "main"]
 
 # The order commands are listed in --help and docs/cli.md.
-COMMAND_MODULES = (ingest, report, articles, feeds, search, watch, dedupe, lake, scheduler)
+COMMAND_MODULES = (
+    ingest,
+    report,
+    articles,
+    feeds,
+    outlets,
+    sources,
+    search,
+    watch,
+    dedupe,
+    lake,
+    scheduler,
+)
 
 
 def build_parser() -> PresswatchParser:

@@ -74,10 +74,25 @@ def filter_options() -> PresswatchParser:
     group.add_argument("--outlet", help="outlet name (any case)")
     group.add_argument("--story", help="story id, or words of its label")
     group.add_argument("--watch", help="watchlist name: only articles matching it")
+    group.add_argument(
+        "--language",
+        type=language_code,
+        help="article language (ISO 639-1, e.g. de; und: undetermined)",
+    )
     return options
 
 
 # --- validators (argparse ``type=`` functions) ------------------------------------------
+
+
+def language_code(text: str) -> str:
+    """A language code as stored in ``articles.language``: 2-3 letters (``und`` included),
+    optionally with a region (``de-AT``)."""
+    value = text.strip().lower()
+    primary, _, region = value.partition("-")
+    if not (primary.isalpha() and 2 <= len(primary) <= 3 and (not region or region.isalnum())):
+        raise argparse.ArgumentTypeError(f"not a language code: {text!r} (e.g. en, de, und)")
+    return value
 
 
 def limit(text: str) -> int:

@@ -34,7 +34,8 @@ def render(report: dict[str, Any], title: str = "presswatch coverage") -> str:
         f"**{t['articles']}** articles, **{t['distinct_articles']}** distinct after "
         f"deduplication, in **{t['stories']}** stories from **{t['outlets']}** known outlets.",
         "",
-        f"{period}{t['copies']:,} copies.",
+        f"{period}{t['copies']:,} copies"
+        + (f", {t['revised_articles']:,} revised articles." if t.get("revised_articles") else "."),
         "",
         f"## Stories ({len(report['stories'])} biggest)",
         "",

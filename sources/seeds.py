@@ -5,6 +5,10 @@ date, language). Only what is known goes in it; empty cells mean "unknown". Its 
 column names a file by its path relative to the seed folder (``a/same.txt``) or, for files
 whose name is unique in the folder, by the bare name.
 
+A published date may be as precise as is known: ``2009-03-12`` (a day),
+``2009-03-08/2009-03-11`` (between two days, an ISO 8601 interval), ``2009-03`` (a month)
+or ``2009`` (a year); extra columns (e.g. ``notes``, the evidence for a date) are ignored.
+
 A seed's identity (``SeedFile.ref``) is its path relative to the seed folder, with ``/``
 between parts, so ``a/same.txt`` and ``b/same.txt`` are two articles. Files at the top of
 the folder keep the identity they always had (the bare name). ``stable_refs`` keeps the
@@ -58,8 +62,10 @@ class SeedReadError(Exception):
 class SeedMetadata:
     outlet: str | None = None
     url: str | None = None
-    published_at: date | None = None
+    published_at: date | None = None  # a range's last day, a month's or year's first
     language: str | None = None
+    published_precision: str = "day"  # "day", "range", "month" or "year"
+    published_from: date | None = None  # a range's first day
 
 
 @dataclass(frozen=True)
@@ -135,16 +141,43 @@ def _manifest_row(row: dict[str, str]) -> tuple[str, SeedMetadata]:
         raise ValueError("the 'file' column is empty")
     published = _cell(row, "published_at")
     try:
-        published_date = date.fromisoformat(published[:10]) if published else None
+        published_date, precision, earliest = (
+            _partial_date(published) if published else (None, "day", None)
+        )
     except ValueError:
-        raise ValueError(f"published_at {published!r} is not an ISO date") from None
+        raise ValueError(
+            f"published_at {published!r} is not an ISO date "
+            "(write YYYY-MM-DD, YYYY-MM-DD/YYYY-MM-DD, YYYY-MM or YYYY)"
+        ) from None
     metadata = SeedMetadata(
         outlet=_cell(row, "outlet"),
         url=_cell(row, "url"),
         published_at=published_date,
         language=_cell(row, "language"),
+        published_precision=precision,
+        published_from=earliest,
     )
     return name, metadata
+
+
+def _partial_date(text: str) -> tuple[date, str, date | None]:
+    """(date, precision, range start): ``2009-03-12`` -> that day; ``2009-03-08/2009-03-11``
+    -> the 11th, from the 8th; ``2009-03`` -> 1 March; ``2009`` -> 1 January. Raises
+    ValueError for anything else."""
+    text = text.strip()
+    if "/" in text:
+        first, last = (date.fromisoformat(part.strip()) for part in text.split("/", 1))
+        if first > last:
+            raise ValueError(text)
+        return last, "range", first
+    parts = text.split("-")
+    if len(parts) == 3:
+        return date.fromisoformat(text[:10]), "day", None
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+        return date(int(parts[0]), int(parts[1]), 1), "month", None
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
+        return date(int(parts[0]), 1, 1), "year", None
+    raise ValueError(text)
 
 
 # --- discovery -----------------------------------------------------------------------------

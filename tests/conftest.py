@@ -25,6 +25,12 @@ _PRESSWATCH_HOME = tempfile.mkdtemp(prefix="presswatch-test-home-")
 os.environ["PRESSWATCH_HOME"] = _PRESSWATCH_HOME
 atexit.register(shutil.rmtree, _PRESSWATCH_HOME, ignore_errors=True)
 
+# Prefect binds its console log handler to the sys.stderr of the moment it first configures
+# logging (when prefect.main is imported). Configure it now, under pytest's session-wide
+# capture, so that a test's `capsys` stream (closed when that test ends) is never the one
+# every later flow run writes to.
+import prefect.main  # noqa: E402, F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 SHARED = REPO_ROOT.parent / "shared"

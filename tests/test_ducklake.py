@@ -200,7 +200,7 @@ def test_seed_flow_and_reports_match_the_duckdb_file(
 ) -> None:
     summary = ingest_seeds(path=str(seed_folder), db=lake)
     assert (summary.items_seen, summary.articles_added, summary.errors) == (5, 5, 0)
-    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 1, "outlets": 2}
+    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 2, "outlets": 2}
     assert (Path(lake.split(":", 2)[2]).parent / "catalog.files").is_dir()  # the Parquet files
 
     again = ingest_seeds(path=str(seed_folder), db=lake)  # idempotent without unique keys
@@ -440,7 +440,7 @@ def test_two_writer_processes_load_overlapping_feeds(tmp_path: Path, lake: str) 
 def test_seed_flow_and_reports_on_a_postgres_catalog(seed_folder: Path, pg_lake: str) -> None:
     summary = ingest_seeds(path=str(seed_folder), db=pg_lake)
     assert (summary.articles_added, summary.errors) == (5, 0)
-    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 1, "outlets": 2}
+    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 2, "outlets": 2}
     assert ingest_seeds(path=str(seed_folder), db=pg_lake).articles_added == 0
     assert_consistent(pg_lake)
     assert len(copy_groups(pg_lake)) == 4

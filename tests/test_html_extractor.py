@@ -95,14 +95,19 @@ def test_recall_fallback_recovers_text_the_default_extraction_misses() -> None:
     assert score_text(article.text, truth)[1] > score_text(baseline, truth)[1] + 0.1
 
 
-def test_page_metadata_wins_over_hints() -> None:
+def test_page_title_wins_over_hints_and_the_feed_date_over_htmldate() -> None:
     html, record = real_page("0437")
 
     article = extract_html(html, url=record["url"], hints=HINTS)
 
     assert article.title == record["ground_truth"]["title"]
-    assert article.published_at == date(2021, 6, 6)
-    assert article.outlet != HINTS.outlet
+    # The feed's date is explicit, htmldate's is a guess: the feed wins, both are kept.
+    assert article.published_at == date(2024, 3, 5)
+    assert {(c.source, c.value.date()) for c in article.dates} == {
+        ("feed_published", date(2024, 3, 5)),
+        ("htmldate", date(2021, 6, 6)),
+    }
+    assert (article.outlet, article.outlet_source) == (HINTS.outlet, "feed")
 
 
 # --- titles ---------------------------------------------------------------------------
@@ -310,3 +315,47 @@ def test_arbitrary_markup_gives_an_article_or_an_extraction_error(pieces: list[s
     except ExtractionError:
         return
     assert isinstance(result, ExtractedArticle)
+
+
+# --- dates, outlets and provenance claims -----------------------------------------------
+
+
+def test_page_dates_are_claims_and_keep_the_printed_day() -> None:
+    ld = '{"@type": "NewsArticle", "datePublished": "2020-04-12T18:00:00-07:00"}'
+    html = page(
+        paragraphs(),
+        head=(
+            f'<script type="application/ld+json">{ld}</script>'
+            '<meta property="article:published_time" content="2020-04-12T18:00:00-07:00">'
+        ),
+    )
+    article = extract_html(html)
+    by_source = {c.source: c.value.date() for c in article.dates}
+    # 18:00 at -07:00 is the 13th in UTC; readers saw the 12th
+    assert by_source["json_ld"] == by_source["article_published_time"] == date(2020, 4, 12)
+    assert article.published_at == date(2020, 4, 12)
+
+
+def test_hostile_json_ld_is_ignored_not_fatal() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    html = page(paragraphs(), head=f'<script type="application/ld+json">{deep}</script>')
+    article = extract_html(html)
+    assert PARAGRAPH in article.text
+    assert not any(c.source == "json_ld" for c in article.dates)
+
+
+def test_outlet_from_site_name_else_registered_domain() -> None:
+    named = page(paragraphs(), head='<meta property="og:site_name" content="Example Gazette">')
+    article = extract_html(named, url="https://news.example.co.uk/a")
+    assert (article.outlet, article.outlet_source) == ("Example Gazette", "site_name")
+    article = extract_html(page(paragraphs()), url="https://news.example.co.uk/a")
+    assert (article.outlet, article.outlet_source) == ("example.co.uk", "domain")
+    article = extract_html(page(paragraphs()), url="http://127.0.0.1:8000/a")
+    assert (article.outlet, article.outlet_source) == (None, None)
+
+
+def test_wire_dateline_stays_in_the_text_and_is_read() -> None:
+    body = f"<p>PARIS (AFP) - {PARAGRAPH}</p>" + paragraphs(2)
+    article = extract_html(page(body))
+    assert article.text.startswith("PARIS (AFP) - The city council")
+    assert (article.dateline, article.wire_credit) == ("PARIS", "AFP")

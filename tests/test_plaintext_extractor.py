@@ -85,10 +85,10 @@ SEED_EXPECTATIONS = [
     pytest.param(
         "003",
         'Government accepts 58-point "Baby P" report',
-        "Overstretched children’s social workers will be given extra training",
+        "LONDON (Reuters) - Overstretched children’s social workers will be given extra",
         "to address all Laming’s recommendations by the end of April.",
         16,
-        ["LONDON (Reuters)", "REUTERS/Stephen Hird", "Bournemouth", "Editing by", "Addison"],
+        ["REUTERS/Stephen Hird", "Bournemouth", "Editing by", "Addison"],
         id="003-wire-caption-credits",
     ),
     pytest.param(
@@ -137,9 +137,14 @@ def test_seed_002_outlet_line_becomes_the_outlet() -> None:
     assert seed("002").outlet == "The Independent Online"
 
 
-def test_seed_003_wire_dateline_is_metadata_not_text() -> None:
+def test_seed_003_wire_dateline_is_kept_in_the_text_and_read_as_provenance() -> None:
     article = seed("003")
-    assert (article.dateline, article.outlet) == ("LONDON", "Reuters")
+    assert (article.dateline, article.wire_credit, article.outlet) == (
+        "LONDON",
+        "Reuters",
+        "Reuters",
+    )
+    assert article.text.startswith("LONDON (Reuters) - Overstretched children’s social workers")
     assert not any("REUTERS/" in p or p.startswith("Editing by") for p in paragraphs(article))
     assert "“No barrier, no bureaucracy, no buck-passing" in article.text
 
@@ -155,6 +160,7 @@ def test_seeds_without_statements_have_no_invented_metadata() -> None:
     for prefix in ("000", "001", "004"):
         article = seed(prefix)
         assert (article.author, article.outlet, article.dateline) == (None, None, None)
+        assert (article.wire_credit, article.byline) == (None, None)
 
 
 # --- pages of other shapes -------------------------------------------------------------
@@ -190,9 +196,10 @@ def test_related_articles_list_after_the_body_is_dropped() -> None:
 def test_ap_dateline_photo_credit_and_contributor_line() -> None:
     article = fixture("ap_dateline.txt")
     assert article.title == "Senate passes stopgap spending bill, averting shutdown"
-    assert (article.dateline, article.outlet) == ("WASHINGTON", "AP")
+    assert (article.dateline, article.wire_credit) == ("WASHINGTON", "Associated Press")
+    assert article.outlet == "Associated Press"  # the credit, named as one agency
     body = paragraphs(article)
-    assert body[0].startswith("The Senate passed a stopgap spending bill late Saturday")
+    assert body[0].startswith("WASHINGTON (AP) — The Senate passed a stopgap spending bill")
     assert body[-1] == '"The American people can breathe a sigh of relief," Schumer said.'
     assert "AP Photo" not in article.text
     assert "contributed to this report" not in article.text

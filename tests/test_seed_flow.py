@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,19 +22,22 @@ def _articles(db_path: Path) -> dict[str, dict]:
         return {a["source"]: a for a in reports.list_articles(con)}
 
 
-def test_seed_flow_loads_five_articles_four_distinct_one_story(
+def test_seed_flow_loads_five_articles_four_distinct_and_the_dated_ones_in_one_story(
     seed_folder: Path, db_path: Path
 ) -> None:
     summary = ingest_seeds(path=str(seed_folder), db=str(db_path))
     assert (summary.items_seen, summary.articles_added, summary.errors) == (5, 5, 0)
-    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 1, "outlets": 2}
+    assert summary.totals == {"articles": 5, "distinct_articles": 4, "stories": 2, "outlets": 2}
 
     articles = _articles(db_path)
     by_prefix = {name[:3]: a for name, a in articles.items()}
     copies = {k for k, a in by_prefix.items() if a["duplicate_of"]}
     assert copies == {"001"}  # the later-loaded version links to 000 (ties: first seen)
     assert by_prefix["001"]["duplicate_of"] == by_prefix["000"]["id"]
-    assert len({a["story_id"] for a in articles.values()}) == 1
+    # March 2009 by the manifest; 002's date is unknown, so it counts as first seen today,
+    # years outside the story's window.
+    assert len({by_prefix[p]["story_id"] for p in ("000", "001", "003", "004")}) == 1
+    assert by_prefix["002"]["story_id"] != by_prefix["000"]["story_id"]
     assert by_prefix["003"]["outlet"] == "Reuters"
     assert by_prefix["002"]["outlet"] == "The Independent"
 
@@ -136,3 +141,48 @@ def test_the_flow_publishes_a_coverage_artifact(seed_folder: Path, db_path: Path
         )
     assert len(artifacts) == 1
     assert "**5** articles, **4** distinct" in artifacts[0].data
+
+
+def test_manifest_dates_and_outlets_reach_the_warehouse(seed_folder: Path, db_path: Path) -> None:
+    ingest_seeds(path=str(seed_folder), db=str(db_path))
+    with connection(db_path, read_only=True) as con:
+        rows = con.execute(
+            """SELECT a.source_ref[:3], CAST(a.published_at AS DATE), a.published_source,
+                      a.outlet_source, a.dateline, a.wire_credit
+               FROM articles a ORDER BY 1"""
+        ).fetchall()
+        claims = con.execute(
+            "SELECT source, precision FROM article_dates d JOIN articles a USING (article_id) "
+            "WHERE a.source_ref LIKE '000%' ORDER BY source"
+        ).fetchall()
+    by_prefix = {r[0]: r[1:] for r in rows}
+    assert by_prefix["003"] == (date(2009, 3, 12), "manifest", "manifest", "LONDON", "Reuters")
+    assert by_prefix["004"][:2] == (date(2009, 3, 11), "manifest")
+    assert by_prefix["000"][:2] == (date(2009, 3, 11), "manifest")  # a range: its last day
+    assert by_prefix["002"][:3] == (None, None, "manifest")  # no date is known
+    assert claims == [("first_seen", "day"), ("manifest", "range")]
+
+
+def test_readme_watch_example_returns_the_baby_p_story(
+    seed_folder: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from presswatch.cli import main
+
+    assert main(["ingest", "seeds", str(seed_folder), "--db", str(db_path)]) == 0
+    assert main(["watch", "add", "Baby P", '"baby p"', "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    argv = ["report", "coverage", "--since", "2009-02-01", "--until", "2009-03-31"]
+    assert main([*argv, "--watch", "Baby P", "--format", "json", "--db", str(db_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    assert len(report["stories"]) == 1
+    story = report["stories"][0]
+    # 000, 001, 003 and 004 are dated February-March 2009 and mention Baby P; 002 has no
+    # known date, so the period filter leaves it out.
+    assert (story["articles"], story["distinct_articles"]) == (4, 3)  # 001 copies 000
+
+    assert main([*argv, "--watch", "Baby P", "--format", "json", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    later = ["report", "coverage", "--since", "2009-04-01", "--until", "2009-12-31"]
+    assert main([*later, "--watch", "Baby P", "--format", "json", "--db", str(db_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["stories"] == []

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from config.settings import Settings
 from extractors.plaintext import extract_plaintext
+from flows.fingerprints_ahead import with_language
+from presswatch.cli import main
 from tests.conftest import SEEDS
 from tests.helpers import article, fresh_db, load_and_dedupe
 from testsupport.corpus import paragraphs
 from textanalysis.fingerprints import cosine, term_vector
+from warehouse.rebuild import rebuild
+from warehouse.story_decider import Member, Placing, decide, story_id_for
 
 # Unrelated real articles (nutrition trends, cloud computing).
 NUTRITION, CLOUD = "0004", "0005"
@@ -152,3 +160,196 @@ def test_labels_kept_incrementally_equal_a_recomputation_from_all_members(
     assert con.execute(
         "SELECT count(*) = count(DISTINCT article_id) FROM story_members"
     ).fetchone() == (True,)
+
+
+# --- the pure decider ------------------------------------------------------------------------
+
+MERGE = 0.3
+
+
+def test_decider_an_article_without_links_starts_its_own_story() -> None:
+    decision = decide([Placing("a", None, ())], {}, {}, MERGE, now_us=100)
+    assert decision.members == (Member("a", story_id_for("a"), 1.0),)
+    assert decision.created == {story_id_for("a"): "a"}
+    assert decision.ages[story_id_for("a")] == (100, story_id_for("a"))
+    assert not decision.merged
+
+
+def test_decider_joins_the_closest_story_and_weak_links_never_merge() -> None:
+    membership = {"x": "old", "y": "young"}
+    ages = {"old": (1, "old"), "young": (2, "young")}
+    decision = decide(
+        [Placing("a", None, (("y", 0.25), ("x", 0.2)))], membership, ages, MERGE, now_us=10
+    )
+    assert decision.members == (Member("a", "young", 0.25),)
+    assert not decision.merged and not decision.created
+
+
+def test_decider_strong_links_to_two_stories_merge_them_into_the_oldest() -> None:
+    membership = {"x": "old", "y": "young"}
+    ages = {"old": (1, "old"), "young": (2, "young")}
+    decision = decide(
+        [Placing("a", None, (("y", 0.6), ("x", 0.4)))], membership, ages, MERGE, now_us=10
+    )
+    assert decision.members == (Member("a", "old", 0.6),)
+    assert decision.merged == {"young": "old"}
+
+
+def test_decider_a_copy_joins_its_canonicals_story_even_one_placed_in_the_same_batch() -> None:
+    decision = decide(
+        [Placing("orig", None, ()), Placing("copy", "orig", (("elsewhere", 0.9),))],
+        {"elsewhere": "other"},
+        {"other": (1, "other")},
+        MERGE,
+        now_us=10,
+    )
+    assert decision.members[1] == Member("copy", story_id_for("orig"), 1.0)
+    assert not decision.merged
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[list[Placing], dict[str, str], dict[str, tuple[int, str]]]:
+    """Earlier articles e0.. in stories s0.., then a batch b0.. linking to earlier articles
+    and to earlier batch articles, some of them copies."""
+    stories = [f"s{k}" for k in range(draw(st.integers(1, 4)))]
+    earlier = {f"e{k}": draw(st.sampled_from(stories)) for k in range(draw(st.integers(0, 6)))}
+    ages = {s: (draw(st.integers(0, 50)), s) for s in stories}
+    batch: list[Placing] = []
+    for k in range(draw(st.integers(1, 8))):
+        known = list(earlier) + [p.article_id for p in batch]
+        links = draw(
+            st.lists(st.tuples(st.sampled_from(known), st.floats(0.12, 1.0)), max_size=4)
+            if known
+            else st.just([])
+        )
+        links = tuple(sorted(dict(links).items(), key=lambda link: -link[1]))
+        canonical = draw(st.none() | st.sampled_from(known)) if known else None
+        batch.append(Placing(f"b{k}", canonical, links))
+    return batch, earlier, ages
+
+
+@given(batches())
+def test_decider_properties(case) -> None:
+    batch, membership, ages = case
+    decision = decide(batch, membership, ages, MERGE, now_us=1_000)
+    final = {m.article_id: m.story_id for m in decision.members}
+    # One membership per batch article, in batch order, always in a surviving story.
+    assert [m.article_id for m in decision.members] == [p.article_id for p in batch]
+    assert not set(final.values()) & set(decision.merged)
+    # Stories merge only into older ones, and only through a strong link.
+    for gone, into in decision.merged.items():
+        assert decision.ages[into] < decision.ages[gone]
+    if all(s < MERGE for p in batch for _a, s in p.neighbours):
+        assert not decision.merged
+    current = {a: decision.merged.get(s, s) for a, s in membership.items()} | final
+    for placing in batch:
+        story = final[placing.article_id]
+        if placing.canonical is not None:  # a copy is with its canonical
+            assert story == current[placing.canonical]
+        elif not placing.neighbours:  # no link: a story of its own (a later one may merge it)
+            own = story_id_for(placing.article_id)
+            assert decision.created[own] == placing.article_id
+            assert story == decision.merged.get(own, own)
+        else:  # linked: in the story of one of its neighbours
+            assert story in {current[a] for a, _s in placing.neighbours}
+
+
+# --- languages -------------------------------------------------------------------------------
+
+# Two events, each reported by two outlets in Turkish and in German (text written here).
+FIRE_TR = (
+    "Kadıköy'de bir fabrikada çıkan yangın sabaha kadar sürdü. İtfaiyeciler yangını "
+    "kontrol altına almak için saatlerce çalıştı. Fabrikanın sahibi Mehmet Yıldız, "
+    "yangının elektrik kontağından çıktığını söyledi. Yangında yaralanan olmadı, ancak "
+    "fabrikanın depoları tamamen yandı. Kadıköy Belediyesi zararın tespit edileceğini açıkladı."
+)
+FIRE_TR_2 = (
+    "Kadıköy'deki fabrika yangını söndürüldü. Mehmet Yıldız'a ait fabrikada gece başlayan "
+    "yangına itfaiye ekipleri müdahale etti. Yangının nedeninin elektrik kontağı olduğu "
+    "düşünülüyor. Depolarda büyük hasar oluştu. Belediye yetkilileri zarar tespiti için "
+    "bölgeye geldi ve fabrikanın çevresindeki evler boşaltıldı."
+)
+FLOOD_DE = (
+    "Nach tagelangem Regen ist die Mosel bei Trier über die Ufer getreten. Die Feuerwehr "
+    "evakuierte in der Nacht mehrere Straßen in der Altstadt von Trier. Bürgermeister "
+    "Wolfram Leibe sprach von dem schwersten Hochwasser seit zwanzig Jahren. Der "
+    "Pegelstand der Mosel soll am Mittwoch seinen Höchststand erreichen."
+)
+FLOOD_DE_2 = (
+    "Hochwasser in Trier: Die Mosel hat die Altstadt erreicht, Anwohner mussten ihre "
+    "Wohnungen verlassen. Oberbürgermeister Wolfram Leibe rief die Bürger auf, Keller zu "
+    "räumen. Die Feuerwehr rechnet damit, dass der Pegel der Mosel bis Mittwoch weiter "
+    "steigt. Es ist das schwerste Hochwasser an der Mosel seit zwei Jahrzehnten."
+)
+
+
+def _multilingual_items() -> dict[str, object]:
+    day = date(2025, 3, 1)
+    return {
+        ref: with_language(article(text, title=title, published=day))
+        for ref, (title, text) in {
+            "fire-1": ("Kadıköy'de fabrika yangını", FIRE_TR),
+            "fire-2": ("Kadıköy'deki yangın söndürüldü", FIRE_TR_2),
+            "flood-1": ("Mosel-Hochwasser in Trier", FLOOD_DE),
+            "flood-2": ("Hochwasser: Mosel erreicht Trierer Altstadt", FLOOD_DE_2),
+        }.items()
+    }
+
+
+def test_reports_of_one_event_group_in_their_language_and_rebuild_agrees(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(con, _multilingual_items())
+    languages = dict(con.execute("SELECT source_ref, language FROM articles").fetchall())
+    assert languages == {"fire-1": "tr", "fire-2": "tr", "flood-1": "de", "flood-2": "de"}
+    story = stories(con)
+    assert story[ids["fire-1"]] == story[ids["fire-2"]]
+    assert story[ids["flood-1"]] == story[ids["flood-2"]]
+    assert story[ids["fire-1"]] != story[ids["flood-1"]]
+    before = set(story.items())
+    rebuild(con, Settings(), batch_size=3)
+    assert set(stories(con).items()) == before
+    con.close()
+    assert main(["articles", "--db", str(db_path), "--format", "json"]) == 0
+    shown = {row["source"]: row["language"] for row in json.loads(capsys.readouterr().out)}
+    assert shown == languages
+    assert main(["articles", "--db", str(db_path)]) == 0  # the table shows the column too
+
+
+def test_bad_input_is_stored_and_grouped_with_language_und(db_path: Path) -> None:
+    """No detectable language, a mixed page, a headline and one sentence, an empty body."""
+    mixed = "\n\n".join([FIRE_TR, FLOOD_DE, FIRE_TR_2, FLOOD_DE_2])
+    items = {
+        "digits": article("2025-03-01 12:00 — 1.234.567 +++ 89 % +++ 42", title="+++"),
+        "mixed": article(mixed, title="Yangın / Hochwasser"),
+        "short": article("Die Mosel ist bei Trier über die Ufer getreten.", title="Hochwasser"),
+        "empty": article("", title="Breaking"),
+    }
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(con, {ref: with_language(a) for ref, a in items.items()})
+    languages = dict(con.execute("SELECT source_ref, language FROM articles").fetchall())
+    assert languages == dict.fromkeys(items, "und")
+    story = stories(con)
+    assert set(story) == set(ids.values())  # every one of them is in a story
+
+
+def test_reports_and_search_filter_by_language(db_path: Path, capsys) -> None:
+    con = fresh_db(db_path)
+    load_and_dedupe(con, _multilingual_items())
+    con.close()
+    db = ["--db", str(db_path)]
+    assert main(["report", "coverage", *db, "--format", "json", "--language", "de"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"]["articles"] == 2 and report["totals"]["stories"] == 1
+    assert main(["report", "coverage", *db, "--format", "csv", "--language", "TR"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == 2 and "Kadıköy" in rows[1]  # header + the Turkish story
+    assert main(["report", "coverage", *db, "--format", "json", "--language", "und"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["articles"] == 0
+    for language, found in (("de", 2), ("tr", 0)):
+        code = main(["search", "Mosel", *db, "--format", "json", "--language", language])
+        assert code == 0
+        assert len(json.loads(capsys.readouterr().out)) == found
+    assert main(["report", "coverage", *db, "--language", "not a language"]) == 1
+    assert "not a language code" in capsys.readouterr().err

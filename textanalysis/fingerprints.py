@@ -9,8 +9,10 @@
   Hashes are stable across processes and machines: each token is hashed once with
   blake2b and n-grams combine token hashes polynomially (mod 2^64).
 * Story grouping works on weighted terms: log TF times a rarity weight taken from
-  wordfreq's general-language frequencies, so a story's names ("Haringey", "Laming")
-  weigh far more than words every article uses ("said", "report").
+  wordfreq's general-language frequencies in the article's language, so a story's names
+  ("Haringey", "Laming") weigh far more than words every article uses ("said", "report").
+  In Turkish, Polish and Arabic the terms are light stems (``textanalysis.stems``); a
+  stem's rarity is that of its most common form in the article.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from itertools import pairwise
 import numpy as np
 
 from config.settings import DedupSettings
+from textanalysis.language import UNDETERMINED, primary_subtag
+from textanalysis.stems import STEMMED_LANGUAGES, stem
 
 _PUNCTUATION_FOLD = str.maketrans(
     {
@@ -342,20 +346,37 @@ def rarity(term: str, language: str = "en") -> float:
     return value
 
 
+def statistics_language(language: str | None) -> str:
+    """The language whose word statistics weigh an article's terms: its primary subtag;
+    English for an undetermined or missing language (wordfreq falls back to it too)."""
+    found = primary_subtag(language)
+    return "en" if found is None or found == UNDETERMINED else found
+
+
 def weigh_terms(counts: Counter[str], top_n: int, language: str | None) -> dict[str, float]:
     """The ``top_n`` heaviest of ``counts`` (log TF x rarity), L2-normalised, heaviest first
-    (ties: the term sorting later first)."""
+    (ties: the term sorting later first). Words are stemmed first where the language is
+    (``textanalysis.stems``); a stem's rarity is the lowest of its forms'."""
     if not counts:
         return {}
-    lang = (language or "en")[:2].lower()
+    lang = statistics_language(language)
     table = _rarity_table(lang)
-    terms = list(counts)
-    rarities = list(map(table.get, terms))
-    if None in rarities:
-        for k, value in enumerate(rarities):
-            if value is None:
-                rarities[k] = table[terms[k]] = _compute_rarity(terms[k], lang)
-    tf = np.fromiter(counts.values(), dtype=np.float64, count=len(terms))
+    stemmed: Counter[str] = Counter()
+    stem_rarity: dict[str, float] = {}
+    for word, count in counts.items():
+        value = table.get(word)
+        if value is None:
+            value = table[word] = _compute_rarity(word, lang)
+        if value <= 0:
+            continue
+        term = stem(word, lang) if lang in STEMMED_LANGUAGES else word
+        stemmed[term] += count
+        stem_rarity[term] = min(stem_rarity.get(term, value), value)
+    if not stemmed:
+        return {}
+    terms = list(stemmed)
+    rarities = [stem_rarity[t] for t in terms]
+    tf = np.fromiter(stemmed.values(), dtype=np.float64, count=len(terms))
     weights = (1.0 + np.log(tf)) * np.asarray(rarities, dtype=np.float64)
     if len(terms) > top_n:
         chosen = np.argpartition(weights, len(terms) - top_n)[len(terms) - top_n :]
@@ -398,6 +419,7 @@ class _Vocabulary:
         self.words: list[str] = []
         self.hashes = np.empty(1 << 15, dtype=np.uint64)
         self.rarities: dict[str, np.ndarray] = {}
+        self.stems: dict[str, np.ndarray] = {}
 
     def lookup(self, words: list[str]) -> np.ndarray:
         found = list(map(self.ids.get, words))
@@ -431,6 +453,27 @@ class _Vocabulary:
         if missing.any():
             for k in np.unique(ids[missing]).tolist():
                 table[k] = _compute_rarity(self.words[k], language)
+            values = table[ids]
+        return values
+
+    def stem(self, ids: np.ndarray, language: str) -> np.ndarray:
+        """The vocabulary id of each word's stem in ``language`` (``textanalysis.stems``)."""
+        table = self.stems.get(language)
+        if table is None or len(table) < len(self.words):
+            grown = np.full(max(len(self.hashes), 1), -1, dtype=np.int64)
+            if table is not None:
+                grown[: len(table)] = table
+            table = self.stems[language] = grown
+        values = table[ids]
+        missing = values < 0
+        if missing.any():
+            for k in np.unique(ids[missing]).tolist():
+                stem_id = self._add(stem(self.words[k], language))
+                if stem_id >= len(table):  # the vocabulary grew past the table
+                    table = self.stems[language] = np.concatenate(
+                        [table, np.full(len(self.hashes) - len(table), -1, dtype=np.int64)]
+                    )
+                table[k] = stem_id
             values = table[ids]
         return values
 
@@ -537,16 +580,27 @@ def analyse_batch(
     unique, counts = np.unique(key, return_counts=True)
     owner = (unique >> 32).astype(np.int64)
     token = unique & 0xFFFFFFFF
-    weights = np.log(counts) + 1.0
-    languages = [(language or "en")[:2].lower() for _t, _b, language in articles]
-    if len(set(languages)) == 1:
-        weights *= vocabulary.rarity(token, languages[0])
-    else:
-        for lang in set(languages):
-            rows = np.isin(owner, [k for k, x in enumerate(languages) if x == lang])
-            weights[rows] *= vocabulary.rarity(token[rows], lang)
-    keep = weights > 0
-    owner, token, weights = owner[keep], token[keep], weights[keep]
+    languages = [statistics_language(language) for _t, _b, language in articles]
+    rarities = np.empty(len(token), dtype=np.float64)
+    stems = token.copy()
+    for lang in set(languages):
+        rows = (
+            slice(None)
+            if len(set(languages)) == 1
+            else np.isin(owner, [k for k, x in enumerate(languages) if x == lang])
+        )
+        rarities[rows] = vocabulary.rarity(token[rows], lang)
+        if lang in STEMMED_LANGUAGES:
+            stems[rows] = vocabulary.stem(token[rows], lang)
+    keep = rarities > 0
+    owner, token, counts, rarities = owner[keep], stems[keep], counts[keep], rarities[keep]
+    if set(languages) & STEMMED_LANGUAGES:  # forms of one stem: counts add, rarity lowest
+        unique, inverse = np.unique((owner << 32) | token, return_inverse=True)
+        counts = np.bincount(inverse, weights=counts).astype(np.int64)
+        lowest = np.full(len(unique), np.inf)
+        np.minimum.at(lowest, inverse, rarities)
+        owner, token, rarities = unique >> 32, unique & 0xFFFFFFFF, lowest
+    weights = (np.log(counts) + 1.0) * rarities
     term_ids = vocabulary.hashes[token].view(np.int64)
     order = np.lexsort((term_ids, -weights, owner))
     owner, weights, term_ids = owner[order], weights[order], term_ids[order]

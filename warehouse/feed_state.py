@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from config.settings import PollingSettings, RevisionSettings
 from extractors.feed import DEFAULT_MAX_ITEMS, FeedItem, ParsedFeed, parse_feed
 from extractors.models import ExtractionError
 from sources.feedlist import FeedSource
@@ -25,9 +26,13 @@ from sources.http import FetchError, FetchResult
 from sources.urls import canonical_url
 from warehouse import loader
 from warehouse.db import transaction
+from warehouse.polling import IntervalDecision, next_interval
 
 # Item statuses (see migration 003).
 PENDING, EXTRACTED, FEED_CONTENT, FAILED = "pending", "extracted", "feed_content", "failed"
+# An extracted item whose feed entry changed within the revisit window: its page is
+# fetched again, and a changed headline or body becomes a revision (migration 014).
+REVISIT = "revisit"
 WEB_SOURCE = ("web", "articles announced by feeds")
 
 
@@ -43,6 +48,7 @@ class FeedState:
     body_hash: str | None
     consecutive_failures: int
     next_poll_at: datetime | None
+    current_interval_minutes: int | None = None  # adaptive polling; starts at the configured
 
     def due(self, now: datetime) -> bool:
         return self.next_poll_at is None or self.next_poll_at <= now
@@ -64,6 +70,7 @@ class PendingItem:
     language: str | None
     outlet: str | None
     page_attempts: int
+    revisit: bool = False  # the article is stored; the page is fetched again for changes
 
 
 @dataclass(frozen=True)
@@ -113,10 +120,17 @@ def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) ->
                        OR feeds.tags IS DISTINCT FROM new.tags
                        OR feeds.poll_interval_minutes IS DISTINCT FROM new.poll_interval_minutes)
                      THEN UPDATE SET name = new.name, outlet_id = new.outlet_id,
-                       tags = new.tags, poll_interval_minutes = new.poll_interval_minutes
+                       tags = new.tags, poll_interval_minutes = new.poll_interval_minutes,
+                       current_interval_minutes = CASE WHEN feeds.poll_interval_minutes
+                         IS DISTINCT FROM new.poll_interval_minutes
+                         THEN new.poll_interval_minutes ELSE feeds.current_interval_minutes END,
+                       interval_reason = CASE WHEN feeds.poll_interval_minutes
+                         IS DISTINCT FROM new.poll_interval_minutes
+                         THEN 'configured' ELSE feeds.interval_reason END
                    WHEN NOT MATCHED THEN INSERT (feed_id, url, name, outlet_id, tags,
-                     poll_interval_minutes) VALUES (new.feed_id, new.url, new.name,
-                     new.outlet_id, new.tags, new.poll_interval_minutes)""",
+                     poll_interval_minutes, current_interval_minutes, interval_reason)
+                     VALUES (new.feed_id, new.url, new.name, new.outlet_id, new.tags,
+                     new.poll_interval_minutes, new.poll_interval_minutes, 'configured')""",
                 [
                     feed_id_for(source.url),
                     source.url,
@@ -128,7 +142,8 @@ def sync_feeds(con: duckdb.DuckDBPyConnection, sources: Sequence[FeedSource]) ->
             )
     rows = con.execute(
         """SELECT f.feed_id, f.url, f.name, o.name, f.poll_interval_minutes, f.etag,
-                  f.last_modified, f.body_hash, f.consecutive_failures, f.next_poll_at
+                  f.last_modified, f.body_hash, f.consecutive_failures, f.next_poll_at,
+                  f.current_interval_minutes
            FROM feeds f LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
            WHERE f.feed_id IN (SELECT unnest(?))""",
         [[feed_id_for(s.url) for s in sources]],
@@ -160,24 +175,27 @@ def record_poll_success(
     title: str | None = None,
     bozo_reason: str | None = None,
     items: Sequence[tuple[FeedItem, str | None]] = (),
+    polling: PollingSettings | None = None,
+    revisit_days: int | None = None,
 ) -> int:
     """Store the poll's validators and announce ``items`` (item, canonical url) atomically.
 
-    Returns how many items were new to this feed.
+    A feed with a configured interval is next due after its adapted interval
+    (``warehouse.polling``); one without is due every run. Returns how many items were
+    new to this feed.
     """
     now = datetime.now(UTC)
-    next_poll = (
-        now + timedelta(minutes=state.poll_interval_minutes)
-        if state.poll_interval_minutes
-        else None
-    )
     with transaction(con):
         new_items = _announce_items(con, run_id, state.feed_id, items, now)
+        _mark_revisits(con, state.feed_id, items, now, revisit_days)
+        interval = _adapted_interval(state, len(items), new_items, polling)
+        next_poll = now + timedelta(minutes=interval.minutes) if interval else None
         con.execute(
             """UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,
                  title = coalesce(?, title), last_polled_at = ?, last_success_at = ?,
                  last_status = ?, last_error = NULL, bozo_reason = ?,
-                 consecutive_failures = 0, next_poll_at = ?, items_seen = items_seen + ?
+                 consecutive_failures = 0, next_poll_at = ?, items_seen = items_seen + ?,
+                 current_interval_minutes = ?, interval_reason = ?
                WHERE feed_id = ?""",
             [
                 etag,
@@ -190,12 +208,68 @@ def record_poll_success(
                 bozo_reason,
                 next_poll,
                 new_items,
+                interval.minutes if interval else None,
+                interval.reason if interval else None,
                 state.feed_id,
             ],
         )
         source_id = loader.stable_id("feed", state.url)
         loader.resolve_failures(con, source_id, [state.url])
     return new_items
+
+
+def _mark_revisits(
+    con: duckdb.DuckDBPyConnection,
+    feed_id: str,
+    items: Sequence[tuple[FeedItem, str | None]],
+    now: datetime,
+    revisit_days: int | None,
+) -> None:
+    """Items first seen within the revisit window whose title, date, summary or content
+    changed since their article was extracted are marked for another page fetch, with the
+    feed's new text stored as their hints."""
+    days = revisit_days if revisit_days is not None else RevisionSettings.from_env().revisit_days
+    if days <= 0 or not items:
+        return
+    since = now - timedelta(days=days)
+    for item, _ in items:
+        con.execute(
+            """UPDATE feed_items SET status = 'revisit', title = ?, summary = ?,
+                 content_html = ?, published_at = ?, next_attempt_at = NULL
+               WHERE feed_id = ? AND item_key = ? AND status = 'extracted'
+                 AND first_seen_at >= ?
+                 AND (title IS DISTINCT FROM ? OR summary IS DISTINCT FROM ?
+                      OR content_html IS DISTINCT FROM ?
+                      OR published_at IS DISTINCT FROM CAST(? AS TIMESTAMPTZ))""",
+            [
+                item.title,
+                item.summary,
+                item.content_html,
+                item.published_at,
+                feed_id,
+                item.identity,
+                since,
+                item.title,
+                item.summary,
+                item.content_html,
+                item.published_at,
+            ],
+        )
+
+
+def _adapted_interval(
+    state: FeedState, announced: int, new: int, polling: PollingSettings | None
+) -> IntervalDecision | None:
+    if not state.poll_interval_minutes:
+        return None
+    bounds = polling or PollingSettings.from_env()
+    return next_interval(
+        state.current_interval_minutes or state.poll_interval_minutes,
+        announced=announced,
+        new=new,
+        floor_minutes=bounds.floor_minutes,
+        ceiling_minutes=bounds.ceiling_minutes,
+    )
 
 
 _ITEM_COLUMNS = [
@@ -321,15 +395,16 @@ def items_to_fetch(con: duckdb.DuckDBPyConnection, now: datetime) -> list[Pendin
     An item that used up its attempts has no retry time and stays recorded as it is."""
     rows = con.execute(
         """SELECT i.feed_id, i.item_key, i.article_ref, i.url, i.title, i.summary,
-                  i.content_html, i.author, i.published_at, i.language, o.name, i.page_attempts
+                  i.content_html, i.author, i.published_at, i.language, o.name, i.page_attempts,
+                  i.status = ?
            FROM feed_items i
            JOIN feeds f ON f.feed_id = i.feed_id
            LEFT JOIN outlets o ON o.outlet_id = f.outlet_id
-           WHERE i.status = ? OR (i.status IN (?, ?) AND i.next_attempt_at <= ?)
+           WHERE i.status IN (?, ?) OR (i.status IN (?, ?) AND i.next_attempt_at <= ?)
            QUALIFY row_number() OVER (PARTITION BY i.article_ref
                                       ORDER BY i.first_seen_at, i.feed_id) = 1
            ORDER BY i.first_seen_at, i.feed_id, i.item_key""",
-        [PENDING, FEED_CONTENT, FAILED, now],
+        [REVISIT, PENDING, REVISIT, FEED_CONTENT, FAILED, now],
     ).fetchall()
     return [PendingItem(*r) for r in rows]
 
@@ -344,7 +419,7 @@ def mark_already_loaded(con: duckdb.DuckDBPyConnection) -> int:
                FROM articles a
                WHERE a.source_ref = feed_items.article_ref
                  AND a.extraction_method NOT LIKE 'feed-%'
-                 AND feed_items.status <> 'extracted'"""
+                 AND feed_items.status NOT IN ('extracted', 'revisit')"""
         ).fetchone()  # the row count (DuckLake has no RETURNING for updates)
     return int(updated[0])
 
@@ -452,7 +527,11 @@ def log_fetches(con: duckdb.DuckDBPyConnection, run_id: str, entries: Sequence[d
 def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict]:
     cursor = con.execute(
         """SELECT f.name, f.url, o.name AS outlet, f.last_success_at, f.last_polled_at,
-                  f.last_status, f.consecutive_failures, f.next_poll_at, f.items_seen,
+                  f.last_status, f.consecutive_failures, f.next_poll_at,
+                  f.current_interval_minutes AS poll_interval_minutes,
+                  coalesce(f.interval_reason, CASE WHEN f.poll_interval_minutes IS NULL
+                    THEN 'no interval configured: polled every run' END) AS interval_reason,
+                  f.items_seen,
                   (SELECT count(*) FROM feed_items i WHERE i.feed_id = f.feed_id
                      AND i.status <> 'extracted') AS items_pending,
                   f.bozo_reason, f.last_error
@@ -506,11 +585,16 @@ def record_poll(
     error: FetchError | None,
     backoff: Backoff,
     max_items: int = DEFAULT_MAX_ITEMS,
+    *,
+    parsed: ParsedFeed | None = None,
 ) -> PollRecord:
     """Record one poll of a feed: its fetch log, its health and (unless the feed is
     unchanged) its parsed items, at most ``max_items`` of them (newest first). A failed
     fetch or an unusable feed backs off; a feed that had to be bounded says how in its
-    fetch log row (reason ``limits_applied``)."""
+    fetch log row (reason ``limits_applied``).
+
+    ``parsed`` is given for a news-sitemap source (read with its children by the flow);
+    it is recorded even when the root file is unchanged, since its children may not be."""
     if error is not None:
         return _record_fetch_failure(con, run_id, state, error, backoff)
     assert result is not None
@@ -520,7 +604,7 @@ def record_poll(
         "elapsed_ms": int(result.elapsed_seconds * 1000),
         "bytes": len(result.body),
     }
-    if result.not_modified or body_hash == state.body_hash:
+    if result.not_modified or (body_hash == state.body_hash and parsed is None):
         outcome = "not_modified" if result.not_modified else "unchanged"
         log_fetches(con, run_id, [log_entry("feed", state.url, outcome, **entry)])
         record_poll_success(
@@ -535,7 +619,7 @@ def record_poll(
         note = f"feed {state.name}: {outcome.replace('_', ' ')}"
         return PollRecord(0, False, [(logging.INFO, note)])
     try:
-        parsed = parse_feed(
+        parsed = parsed or parse_feed(
             result.body,
             content_type=result.headers.get("content-type"),
             content_location=result.headers.get("content-location"),

@@ -17,9 +17,13 @@ from datetime import UTC, date, datetime, time
 
 import duckdb
 
+from extractors import dates, outlets
 from extractors.models import ExtractedArticle
 from textanalysis.fingerprints import normalise
 from warehouse.db import transaction
+
+# Articles loaded from a feed's own text ('feed-content', 'feed-summary') rather than a page.
+FEED_TEXT_METHOD_PREFIX = "feed-"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class ArticleInput:
     source_ref: str  # seed file name, or the feed item's identity
     article: ExtractedArticle
     canonical_url: str | None = None
+    feed_id: str | None = None  # the feed that announced it: its dates are judged together
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def finish_run(
 def ensure_outlet(
     con: duckdb.DuckDBPyConnection, name: str | None, domain: str | None = None
 ) -> str | None:
+    """The id of the outlet called ``name`` (the slug of the name), created if new; the
+    outlet records ``domain`` when it has none yet. Aliases are not resolved here."""
     if not name or not name.strip():
         return None
     outlet_id = slug(name)
@@ -145,7 +152,8 @@ def ensure_outlet(
            ON outlets.outlet_id = new.outlet_id
            WHEN MATCHED AND outlets.domain IS NULL AND new.domain IS NOT NULL
              THEN UPDATE SET domain = new.domain
-           WHEN NOT MATCHED THEN INSERT VALUES (new.outlet_id, new.name, new.domain)""",
+           WHEN NOT MATCHED THEN INSERT (outlet_id, name, domain)
+             VALUES (new.outlet_id, new.name, new.domain)""",
         [outlet_id, name.strip(), domain],
     )
     return outlet_id
@@ -201,17 +209,174 @@ def insert_articles(
     result = LoadResult()
     items = list(inputs)
     # One lookup for the batch (on DuckLake each query costs a catalog round trip).
-    known: dict[str, str] = dict(
-        con.execute(
-            "SELECT article_id, content_hash FROM articles "
+    known: dict[str, _Stored] = {
+        row[0]: _Stored(*row[1:])
+        for row in con.execute(
+            "SELECT article_id, content_hash, title, extraction_method FROM articles "
             "WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
             [[stable_id(source_id, item.source_ref) for item in items]],
         ).fetchall()
-    )
+    }
+    context = _batch_context(con, source_id, run_id, items)
     for item in items:
-        _load_one(con, source_id, run_id, item, result, known)
+        _load_one(con, source_id, run_id, item, result, known, context)
+    _write_dates(con, result.updated, context.date_rows)
     _resolve_errors(con, source_id, result.changed + result.unchanged)
     return result
+
+
+# How many of the feed's latest dated items describe it (median, stamping).
+FEED_PROFILE_ITEMS = 500
+
+
+@dataclass
+class _BatchContext:
+    """What every article of a batch is loaded with: the feed's date profile, the fetch
+    window, the outlet aliases and the outlets known by domain."""
+
+    now: datetime
+    fetched_from: datetime | None
+    feeds: dict[str | None, dates.FeedDates]
+    aliases: dict[str, str]
+    outlet_by_domain: dict[str, str]
+    # article_dates rows of the batch's added and updated articles, written at the end
+    date_rows: list[tuple] = field(default_factory=list)
+
+
+def _batch_context(
+    con: duckdb.DuckDBPyConnection, source_id: str, run_id: str, items: list[ArticleInput]
+) -> _BatchContext:
+    started = con.execute(
+        "SELECT started_at FROM ingestion_runs WHERE run_id = ?", [run_id]
+    ).fetchone()
+    return _BatchContext(
+        now=_now(),
+        fetched_from=started[0] if started else None,
+        feeds=_feed_profiles(con, source_id, items),
+        aliases=dict(con.execute("SELECT alias_id, outlet_id FROM outlet_aliases").fetchall()),
+        outlet_by_domain=dict(
+            con.execute(
+                "SELECT domain, min(outlet_id) FROM outlets WHERE domain IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        ),
+    )
+
+
+def _feed_profiles(
+    con: duckdb.DuckDBPyConnection, source_id: str, items: list[ArticleInput]
+) -> dict[str | None, dates.FeedDates]:
+    """Per feed of the batch (None: items without one), the profile of its dates: the
+    median of the dates of its latest announced items (``feed_items``, else this batch's),
+    and whether this batch's items share one minute (the feed stamps them)."""
+    batch: dict[str | None, list[datetime]] = {}
+    for item in items:
+        values = [c.value for c in item.article.dates if c.source in dates.FEED_SOURCES]
+        batch.setdefault(item.feed_id, []).extend(values)
+    feed_ids = [f for f in batch if f is not None]
+    stored: dict[str | None, list[datetime]] = {}
+    if feed_ids:
+        rows = con.execute(
+            """SELECT feed_id, published_at FROM feed_items
+               WHERE published_at IS NOT NULL AND feed_id IN (SELECT unnest(?::VARCHAR[]))
+               QUALIFY row_number() OVER (PARTITION BY feed_id ORDER BY published_at DESC) <= ?""",
+            [feed_ids, FEED_PROFILE_ITEMS],
+        ).fetchall()
+        for feed_id, value in rows:
+            stored.setdefault(feed_id, []).append(value)
+    if batch.get(None):  # items of no known feed: the source's earlier feed dates
+        rows = con.execute(
+            """SELECT d.value FROM article_dates d
+               WHERE d.source = ? AND d.article_id IN (
+                 SELECT article_id FROM articles WHERE source_id = ?)
+               ORDER BY d.value DESC LIMIT ?""",
+            [dates.FEED_PUBLISHED, source_id, FEED_PROFILE_ITEMS],
+        ).fetchall()
+        stored[None] = [row[0] for row in rows] + batch[None]
+    profiles = {}
+    for feed_id, values in batch.items():
+        every = stored.get(feed_id) or values
+        if every:
+            profiles[feed_id] = dates.FeedDates(
+                median=dates.feed_dates(every).median, stamped=dates.feed_dates(values).stamped
+            )
+    return profiles
+
+
+def _outlet_ids(
+    con: duckdb.DuckDBPyConnection, article: ExtractedArticle, context: _BatchContext
+) -> tuple[str | None, str | None, str | None]:
+    """(given outlet id, canonical outlet id, canonical id of the credited agency).
+
+    A site name or configured outlet records the page's registered domain; an article
+    whose only outlet is that domain joins the outlet known by it."""
+    domain = outlets.registered_domain(article.url)
+    given = None
+    if article.outlet_source == outlets.DOMAIN and article.outlet:
+        given = context.outlet_by_domain.get(article.outlet)
+    if given is None:
+        recorded_domain = domain if article.outlet_source != outlets.DOMAIN else article.outlet
+        given = ensure_outlet(con, article.outlet, recorded_domain)
+        if given is not None and recorded_domain:
+            context.outlet_by_domain.setdefault(recorded_domain, given)
+    wire = ensure_outlet(con, article.wire_credit)
+    return (
+        given,
+        context.aliases.get(given, given) if given else None,
+        context.aliases.get(wire, wire) if wire else None,
+    )
+
+
+def _date_rows(
+    article_id: str,
+    choice: dates.DateChoice,
+    claims: Sequence[dates.DateClaim],
+    first_seen: datetime | None,
+    now: datetime,
+) -> list[tuple]:
+    """The article's ``article_dates`` rows (its first-seen date only when it is new)."""
+    distrusted = dict(choice.distrusted)
+    rows = [
+        (article_id, c.source, c.value, c.earliest, c.precision, distrusted.get(c), now)
+        for c in claims
+    ]
+    if first_seen is not None:
+        rows.append((article_id, dates.FIRST_SEEN, first_seen, None, dates.DAY, None, now))
+    return rows
+
+
+def _write_dates(
+    con: duckdb.DuckDBPyConnection, updated: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Replace the date claims of the batch's articles in two statements (an updated
+    article keeps its first-seen row)."""
+    if updated:
+        con.execute(
+            "DELETE FROM article_dates WHERE source <> ? "
+            "AND article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [dates.FIRST_SEEN, list(updated)],
+        )
+    if rows:
+        columns = list(zip(*rows, strict=True))
+        con.execute(
+            """INSERT INTO article_dates (article_id, source, value, earliest, precision,
+                 distrusted, recorded_at)
+               SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMPTZ[]),
+                      unnest(?::TIMESTAMPTZ[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                      unnest(?::TIMESTAMPTZ[])""",
+            [list(column) for column in columns],
+        )
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the loader compares of an article already stored."""
+
+    content_hash: str
+    title: str | None
+    method: str
+
+    def is_extracted_page(self) -> bool:
+        return not self.method.startswith(FEED_TEXT_METHOD_PREFIX)
 
 
 def _load_one(
@@ -220,19 +385,34 @@ def _load_one(
     run_id: str,
     item: ArticleInput,
     result: LoadResult,
-    known: dict[str, str],
+    known: dict[str, _Stored],
+    context: _BatchContext,
 ) -> None:
-    """Insert or update one article; ``known`` (id -> content hash of the articles already
-    stored) is kept up to date, so an item repeated in the batch is seen as stored."""
+    """Insert or update one article; ``known`` (id -> the articles already stored) is kept
+    up to date, so an item repeated in the batch is seen as stored. A changed headline or
+    body of a page-extracted article keeps the replaced text as a revision."""
     article = item.article
     article_id = stable_id(source_id, item.source_ref)
     digest = content_hash(article.text)
     existing = known.get(article_id)
-    known[article_id] = digest
-    if existing == digest:
+    stored = _Stored(digest, article.title, article.method)
+    known[article_id] = stored
+    if existing is not None and (existing.content_hash, existing.title) == (digest, article.title):
         result.unchanged.append(article_id)
         return
-    outlet_id = ensure_outlet(con, article.outlet)
+    if existing is not None and existing.is_extracted_page() and stored.is_extracted_page():
+        _keep_revision(con, article_id)
+    given_outlet_id, outlet_id, wire_outlet_id = _outlet_ids(con, article, context)
+    if article.dates:
+        choice = dates.choose_published(
+            article.dates,
+            now=context.now,
+            feed=context.feeds.get(item.feed_id),
+            fetched_from=context.fetched_from,
+        )
+    else:  # an input that states a date without saying where it came from
+        choice = dates.DateChoice(_as_timestamp(article.published_at), None)
+    now = _now()
     values = [
         item.source_ref,
         article.url,
@@ -240,33 +420,60 @@ def _load_one(
         outlet_id,
         article.title,
         article.author,
-        _as_timestamp(article.published_at),
+        choice.value,
         article.language,
         article.dateline,
         article.text,
         digest,
         article.method,
-        _now(),
+        choice.source,
+        article.outlet_source,
+        given_outlet_id,
+        article.wire_credit,
+        wire_outlet_id,
+        article.byline,
+        now,
     ]
     if existing is not None:
         con.execute(
             """UPDATE articles SET source_ref = ?, url = ?, canonical_url = ?, outlet_id = ?,
                title = ?, author = ?, published_at = ?, language = ?, dateline = ?,
-               body_text = ?, content_hash = ?, extraction_method = ?, updated_at = ?,
-               dedupe_pending = true
+               body_text = ?, content_hash = ?, extraction_method = ?, published_source = ?,
+               outlet_source = ?, given_outlet_id = ?, wire_credit = ?, wire_outlet_id = ?,
+               byline = ?, updated_at = ?, dedupe_pending = true
                WHERE article_id = ?""",
             [*values, article_id],
         )
         result.updated.append(article_id)
+        # the same article earlier in this batch: its claims are replaced too
+        context.date_rows[:] = [
+            r for r in context.date_rows if r[0] != article_id or r[1] == dates.FIRST_SEEN
+        ]
+        context.date_rows += _date_rows(article_id, choice, article.dates, None, now)
     else:
         con.execute(
             """INSERT INTO articles (source_ref, url, canonical_url, outlet_id, title, author,
                published_at, language, dateline, body_text, content_hash, extraction_method,
-               updated_at, article_id, source_id, first_seen_at, run_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [*values, article_id, source_id, values[-1], run_id],
+               published_source, outlet_source, given_outlet_id, wire_credit, wire_outlet_id,
+               byline, updated_at, article_id, source_id, first_seen_at, run_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [*values, article_id, source_id, now, run_id],
         )
         result.added.append(article_id)
+        context.date_rows += _date_rows(article_id, choice, article.dates, now, now)
+
+
+def _keep_revision(con: duckdb.DuckDBPyConnection, article_id: str) -> None:
+    """Copy the article's current text into ``article_revisions`` before it is replaced."""
+    con.execute(
+        """INSERT INTO article_revisions (article_id, revision, title, body_text, content_hash,
+             published_at, text_seen_at, replaced_at)
+           SELECT a.article_id,
+                  1 + (SELECT count(*) FROM article_revisions r WHERE r.article_id = a.article_id),
+                  a.title, a.body_text, a.content_hash, a.published_at, a.updated_at, ?
+           FROM articles a WHERE a.article_id = ?""",
+        [_now(), article_id],
+    )
 
 
 # --- failures ----------------------------------------------------------------------------

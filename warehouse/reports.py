@@ -57,14 +57,44 @@ def coverage_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"articles": row[0], "distinct_articles": row[1], "stories": row[2], "outlets": row[3]}
 
 
-def list_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Every article with the public JSON fields of ``presswatch articles``."""
+def revised_articles(con: duckdb.DuckDBPyConnection, src: str | None = None) -> int:
+    """Articles with at least one revision, among ``src`` (a scope table) or all."""
+    scope = f" WHERE article_id IN (SELECT article_id FROM {src})" if src else ""
+    row = con.execute(f"SELECT count(DISTINCT article_id) FROM article_revisions{scope}").fetchone()
+    return int(row[0])
+
+
+def article_revisions(con: duckdb.DuckDBPyConnection, article_id: str) -> list[dict[str, Any]]:
+    """An article's texts, oldest first: each revision it replaced, then the current one
+    (``revision`` "current"); ``text_seen_at`` is when a text was stored, ``replaced_at``
+    when a newer one replaced it. Empty when no article has that id."""
     return _rows(
         con,
-        """SELECT article_id AS id, source_ref AS source, url, title, outlet, author,
-                  published_at, first_seen_at, language, extraction_method,
-                  duplicate_of, duplicate_score, story_id, body_text AS text
-           FROM article_overview ORDER BY seen_or_published_at, article_id""",
+        """SELECT CAST(revision AS VARCHAR) AS revision, title, published_at, text_seen_at,
+                  replaced_at, body_text AS text
+           FROM article_revisions WHERE article_id = ?
+           UNION ALL
+           SELECT 'current', title, published_at, updated_at, NULL, body_text
+           FROM articles WHERE article_id = ?
+           ORDER BY text_seen_at, revision""",
+        [article_id, article_id],
+    )
+
+
+def list_articles(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every article with the public JSON fields of ``presswatch articles``: where its
+    date and outlet came from, and its provenance (migration 010)."""
+    return _rows(
+        con,
+        """SELECT v.article_id AS id, v.source_ref AS source, v.url, v.title, v.outlet,
+                  v.author, v.published_at, v.first_seen_at, v.language, v.extraction_method,
+                  v.duplicate_of, v.duplicate_score, v.story_id, v.body_text AS text,
+                  a.published_source, a.outlet_source, p.dateline_place, p.wire_credit,
+                  p.byline, p.agency_original_id
+           FROM article_overview v
+           JOIN articles a                ON a.article_id = v.article_id
+           LEFT JOIN article_provenance p ON p.article_id = v.article_id
+           ORDER BY v.seen_or_published_at, v.article_id""",
     )
 
 
@@ -95,7 +125,8 @@ class ReportFilter:
 
     ``since``/``until`` are inclusive days of the article's date (published, else first
     seen); ``outlet`` an outlet name (any case); ``story`` a story id or words of its label;
-    ``watch`` a watchlist name (articles matching any of its queries).
+    ``watch`` a watchlist name (articles matching any of its queries); ``language`` an
+    article language (``de``, or ``und`` for undetermined; ``de`` also matches ``de-AT``).
     """
 
     since: date | None = None
@@ -103,16 +134,31 @@ class ReportFilter:
     outlet: str | None = None
     story: str | None = None
     watch: str | None = None
+    language: str | None = None
 
     def macro_call(self, macro: str, src: str | None = None) -> tuple[str, list[Any]]:
         """``report_x(since := ?, ...)`` and its parameters; ``src`` names the table of
-        articles the macro reads (default ``article_overview``)."""
+        articles the macro reads (default ``article_overview``).
+
+        The language filter is applied to ``report_articles`` only (the other sections
+        read a scope of already filtered articles: ``build_scope``, ``report_section``),
+        around the macro rather than inside it, so the report macros keep their signature.
+        """
         sql = f"{macro}(since := ?, until := ?, outlet_name := ?, story := ?, watch := ?"
         params: list[Any] = [self.since, self.until, self.outlet, self.story, self.watch]
         if src:
             sql += ", src := ?"
             params.append(src)
-        return sql + ")", params
+        sql += ")"
+        if self.language is not None:
+            if macro != "report_articles":
+                raise ValueError(f"{macro} cannot filter by language: read a scope table")
+            sql = (
+                f"(SELECT * FROM {sql} WHERE article_id IN (SELECT article_id FROM articles "
+                "WHERE lower(language) = lower(?) OR lower(language) LIKE lower(?) || '-%'))"
+            )
+            params += [self.language, self.language]
+        return sql, params
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -244,6 +290,8 @@ def report_section(
 ) -> list[dict[str, Any]]:
     """Rows of one report section; ``stories`` restricts story-keyed sections to those ids,
     ``per_story`` keeps the first N rows of each story (timeline, copies)."""
+    if filters is not None and filters.language is not None and src is None:
+        src = build_scope(con, filters)  # (the language filter applies to articles only)
     summary = use_summaries(con, filters, src)
     return _rows(
         con,
@@ -325,7 +373,12 @@ def export_parquet(
     limit: int | None = None,
 ) -> None:
     """Write one section to a Parquet file with DuckDB's COPY (typed columns)."""
-    sql, params = section_sql(section, filters, limit=limit, summary=use_summaries(con, filters))
+    if filters is not None and filters.language is not None:  # as in report_section
+        sql, params = section_sql(section, limit=limit, src=build_scope(con, filters))
+    else:
+        sql, params = section_sql(
+            section, filters, limit=limit, summary=use_summaries(con, filters)
+        )
     target = str(path).replace("'", "''")
     con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", params)
 
@@ -343,8 +396,11 @@ def report_totals(
                    count(*) FILTER (WHERE duplicate_of IS NOT NULL),
                    count(DISTINCT CAST(seen_or_published_at AS DATE)),
                    CAST(min(seen_or_published_at) AS DATE),
-                   CAST(max(seen_or_published_at) AS DATE)
-            FROM (SELECT story_id, outlet, duplicate_of, seen_or_published_at FROM {call})""",
+                   CAST(max(seen_or_published_at) AS DATE),
+                   count(*) FILTER (WHERE article_id IN
+                     (SELECT article_id FROM article_revisions))
+            FROM (SELECT article_id, story_id, outlet, duplicate_of, seen_or_published_at
+                  FROM {call})""",
         params,
     ).fetchone()
     return {
@@ -356,6 +412,7 @@ def report_totals(
         "days": row[5],
         "first_day": row[6],
         "last_day": row[7],
+        "revised_articles": row[8],
     }
 
 
@@ -436,6 +493,7 @@ def coverage_report(
     else:
         src = build_scope(con, filters, summaries.FACTS_VIEW if fresh else None)
         sections = _live_sections(con, src, limit, copies_per_story, step)
+    _add_independent_origins(con, sections["stories"])
     days = sections["days"]
     totals = {  # the report_totals keys, from the sections already computed
         "articles": sum(d["articles"] for d in days),
@@ -446,6 +504,7 @@ def coverage_report(
         "days": len(days),
         "first_day": days[0]["day"] if days else None,
         "last_day": days[-1]["day"] if days else None,
+        "revised_articles": revised_articles(con, None if summary else src),
     }
     if summary:
         mentions, watch, matches = _summary_watch(con, matches_per_watchlist, step)
@@ -473,6 +532,25 @@ def coverage_report(
         "mentions": mentions,
         "matches": matches,
     }
+
+
+def _add_independent_origins(con: duckdb.DuckDBPyConnection, stories: list[dict[str, Any]]) -> None:
+    """Give each story row its ``independent_origins`` (view ``story_origins``, migration
+    010: originals counted once per credited agency, over the whole story)."""
+    ids = [story["story_id"] for story in stories]
+    origins = (
+        dict(
+            con.execute(
+                "SELECT story_id, independent_origins FROM story_origins "
+                "WHERE story_id IN (SELECT unnest(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+        )
+        if ids
+        else {}
+    )
+    for story in stories:
+        story["independent_origins"] = origins.get(story["story_id"], 0)
 
 
 def _live_sections(

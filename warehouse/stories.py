@@ -13,11 +13,9 @@ so the scan reads only the window's row groups: the cost follows the window's vo
 not the warehouse's size. Terms carried by more than ``term_max_df`` articles in the
 window are skipped.
 
-In batch order (chronological), an article joins the story it is most similar to (its
-strongest link to any member), or starts one. When it is strongly similar
-(``merge_threshold``) to members of several stories, it bridges them: they merge into the
-oldest. Weak links never merge stories, which keeps chains of loosely related articles
-from snowballing into one topic-sized story. A copy always joins its canonical's story.
+``assign_batch`` reads the candidates (neighbours, their stories and ages), lets the pure
+``warehouse.story_decider.decide`` place the batch (joins, new stories, merges), and
+writes the decision.
 """
 
 from __future__ import annotations
@@ -33,11 +31,7 @@ from scipy import sparse
 from config.settings import StorySettings
 from textanalysis.fingerprints import Terms, term_id, term_vector
 from warehouse.copies import BatchArticle, epoch_us, in_list, insert_rows, joined
-from warehouse.loader import stable_id
-
-
-def story_id_for(article_id: str) -> str:
-    return "s" + stable_id("story", article_id)
+from warehouse.story_decider import Placing, StoryDecision, decide
 
 
 def _index_terms(
@@ -154,7 +148,8 @@ def _neighbours(
     b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
     w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
     cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
-    good = cosine >= settings.join_threshold
+    threshold = np.array([settings.join_threshold_for(b.language) for b in batch])
+    good = cosine >= threshold[me_row]
     me_seq, other_seq, cosine = me_seq[good], other_seq[good], cosine[good]
     order = np.lexsort((other_seq, -cosine, me_seq))
     return me_seq[order].tolist(), other_seq[order].tolist(), cosine[order].tolist()
@@ -373,52 +368,48 @@ def assign_batch(
             if len(found) < settings.max_candidates:
                 found.append((ids_of[o], c))
     known = _stories(con, membership.values())
-    ages = {s: (row.created_at, s) for s, row in known.items()}
-    merged_into: dict[str, str] = {}
-
-    def resolve(story: str) -> str:
-        while story in merged_into:
-            story = merged_into[story]
-        return story
-
     now = datetime.now(UTC)
-    now_us = int(epoch_us([now])[0])
-    created: dict[str, str] = {}  # new story -> label
-    members: list[tuple[str, str, float]] = []
-    for position, b in enumerate(batch):
-        canonical = canonicals.get(b.article_id)
-        best: dict[str, float] = {}  # story -> strongest link of this article into it
-        if canonical and canonical in membership:
-            best[resolve(membership[canonical])] = 1.0
-        else:
-            for aid, c in neighbours.get(b.seq, []):
-                if aid in membership:
-                    story = resolve(membership[aid])
-                    best[story] = max(best.get(story, 0.0), c)
-        if best:
-            # Join the story it is closest to; merge others only on strong evidence.
-            keep = min(best, key=lambda s: (-best[s], ages[s]))
-            score = best[keep]
-            strong = {s for s, c in best.items() if c >= settings.merge_threshold}
-            if keep in strong:
-                keep = min(strong, key=lambda s: ages[s])
-                for other in strong - {keep}:
-                    merged_into[other] = keep
-        else:
-            score = 1.0
-            keep = story_id_for(b.article_id)
-            created[keep] = b.title or "(untitled)"
-            # Stories of one batch are ordered by position, as if created one after another.
-            ages[keep] = (now_us + position, keep)
-        membership[b.article_id] = keep
-        members.append((b.article_id, keep, round(score, 4)))
-
-    final = [(aid, resolve(story), score) for aid, story, score in members]
+    decision = decide(
+        [
+            Placing(b.article_id, canonicals.get(b.article_id), tuple(neighbours.get(b.seq, ())))
+            for b in batch
+        ],
+        membership,
+        {s: (row.created_at, s) for s, row in known.items()},
+        settings.merge_threshold,
+        int(epoch_us([now])[0]),
+    )
+    _write_decision(con, batch, canonicals, known, decision, now)
+    final = [(m.article_id, m.story_id, m.score) for m in decision.members]
     touched = {m[1] for m in final}
-    mapping = {old: resolve(old) for old in merged_into}
+    if fresh:
+        placed = {m.article_id: m.story_id for m in decision.members}
+        current = {a: decision.merged.get(s, s) for a, s in membership.items()} | placed
+        relabel(con, {current[a] for a in relinked if a in current}, now)
+    else:  # stale articles may have held labels, here or in the stories they left
+        relabel(con, touched | {decision.merged.get(s, s) for s in left}, now)
+    return touched
+
+
+def _write_decision(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[BatchArticle],
+    canonicals: dict[str, str],
+    known: dict[str, _Story],
+    decision: StoryDecision,
+    now: datetime,
+) -> None:
+    """Write ``decision``: new and relabelled story rows, merged stories' members moved,
+    the batch's memberships inserted (their earlier ones were deleted before)."""
+    fresh = all(b.fresh for b in batch)
+    titles = {b.article_id: b.title for b in batch}
+    created = {story: titles[a] or "(untitled)" for story, a in decision.created.items()}
+    final = [(m.article_id, m.story_id, m.score) for m in decision.members]
+    touched = {m[1] for m in final}
+    mapping = dict(decision.merged)
     # Each surviving or new story's label: the earliest of its label article, those of the
     # stories merged into it and the batch's originals (compared, not read from members).
-    rows = known | {s: _Story(s, label, ages[s][0], None) for s, label in created.items()}
+    rows = known | {s: _Story(s, label, decision.ages[s][0], None) for s, label in created.items()}
     candidates = _label_candidates(batch, canonicals, {aid: s for aid, s, _ in final})
     for old, new in mapping.items():
         if rows[old].label_key is not None:
@@ -444,8 +435,3 @@ def assign_batch(
         {"score": np.array([m[2] for m in final], dtype=np.float64)},
         [now],
     )
-    if fresh:
-        relabel(con, {resolve(membership[a]) for a in relinked if a in membership}, now)
-    else:  # stale articles may have held labels, here or in the stories they left
-        relabel(con, touched | {resolve(s) for s in left}, now)
-    return touched

@@ -42,6 +42,8 @@ HEALTH_COLUMNS = [
     "last_status",
     "consecutive_failures",
     "next_poll_at",
+    "poll_interval_minutes",
+    "interval_reason",
     "items_seen",
     "items_pending",
     "last_error",

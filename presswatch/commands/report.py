@@ -48,7 +48,12 @@ def report_filter(args: argparse.Namespace) -> reports.ReportFilter:
     if args.since and args.until and args.since > args.until:
         raise UsageError(f"--since {args.since} is after --until {args.until}")
     return reports.ReportFilter(
-        since=args.since, until=args.until, outlet=args.outlet, story=args.story, watch=args.watch
+        since=args.since,
+        until=args.until,
+        outlet=args.outlet,
+        story=args.story,
+        watch=args.watch,
+        language=args.language,
     )
 
 
