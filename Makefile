@@ -18,6 +18,10 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/presswatch ingest seeds seeds
 	$(BIN)/presswatch report coverage
+	@echo
+	@echo "presswatch is installed in $(VENV)/, which is not on your PATH. To run it:"
+	@echo "  . $(VENV)/bin/activate     then: presswatch --help"
+	@echo "  or call it by its path:   $(BIN)/presswatch --help"
 
 lint: install
 	$(BIN)/ruff check .

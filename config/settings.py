@@ -38,12 +38,37 @@ def _env_number(
     return value
 
 
-DEFAULT_DB_PATH = Path("warehouse") / "presswatch.duckdb"
+HOME_ENV = "PRESSWATCH_HOME"
+DEFAULT_HOME = Path("presswatch-data")
+DB_FILE_NAME = "presswatch.duckdb"
+FEEDS_FILE_NAME = "feeds.toml"
+# Where these files lived before the data folder; still used when found there (below).
+LEGACY_DB_PATH = Path("warehouse") / DB_FILE_NAME
+LEGACY_FEEDS_FILE = Path(FEEDS_FILE_NAME)
 DB_PATH_ENV = "PRESSWATCH_DB"
 
 
+def data_home() -> Path:
+    """The folder of presswatch's working files (the warehouse with its lock and readers'
+    copy, ``feeds.toml``): ``$PRESSWATCH_HOME``, else ``presswatch-data/`` in the current
+    directory (git-ignored when that is a checkout of presswatch)."""
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value) if value else DEFAULT_HOME
+
+
+def _working_file(name: str, legacy: Path) -> Path:
+    """``name`` in the data folder. A file at its old default (``legacy``, relative to the
+    current directory) keeps being used while the data folder has none and no
+    ``PRESSWATCH_HOME`` is set, so upgrading moves no one's warehouse or feed list."""
+    path = data_home() / name
+    if not os.environ.get(HOME_ENV, "").strip() and not path.exists() and legacy.exists():
+        return legacy
+    return path
+
+
 def resolve_db_path(cli_value: str | Path | None = None) -> Path:
-    """``--db`` wins over ``PRESSWATCH_DB``, which wins over ``warehouse/presswatch.duckdb``.
+    """``--db`` wins over ``PRESSWATCH_DB``, which wins over ``presswatch.duckdb`` in the
+    data folder (``data_home``; or ``warehouse/presswatch.duckdb`` where one already is).
 
     A value ``ducklake:sqlite:/path/catalog.sqlite`` or ``ducklake:postgres:dbname=..
     host=..`` names a DuckLake warehouse instead of a DuckDB file; its data files go to
@@ -52,7 +77,7 @@ def resolve_db_path(cli_value: str | Path | None = None) -> Path:
     if cli_value:
         return Path(cli_value)
     env_value = os.environ.get(DB_PATH_ENV)
-    return Path(env_value) if env_value else DEFAULT_DB_PATH
+    return Path(env_value) if env_value else _working_file(DB_FILE_NAME, LEGACY_DB_PATH)
 
 
 @dataclass(frozen=True)
@@ -152,15 +177,15 @@ class StorySettings:
 ALLOWED_HOSTS_ENV = "PRESSWATCH_ALLOWED_HOSTS"
 USER_AGENT_ENV = "PRESSWATCH_USER_AGENT"
 FEEDS_FILE_ENV = "PRESSWATCH_FEEDS"
-DEFAULT_FEEDS_FILE = Path("feeds.toml")
 
 
 def resolve_feeds_path(cli_value: str | Path | None = None) -> Path:
-    """``--feeds``/``--config`` wins over ``PRESSWATCH_FEEDS``, then ``feeds.toml``."""
+    """``--feeds``/``--config`` wins over ``PRESSWATCH_FEEDS``, then ``feeds.toml`` in the
+    data folder (or ``./feeds.toml`` where one already is)."""
     if cli_value:
         return Path(cli_value)
     env_value = os.environ.get(FEEDS_FILE_ENV)
-    return Path(env_value) if env_value else DEFAULT_FEEDS_FILE
+    return Path(env_value) if env_value else _working_file(FEEDS_FILE_NAME, LEGACY_FEEDS_FILE)
 
 
 def _env_float(name: str, default: float) -> float:

@@ -35,7 +35,8 @@ def db_option() -> PresswatchParser:
     options.add_argument(
         "--db",
         help="warehouse file, or ducklake:sqlite:CATALOG / ducklake:postgres:CONNINFO "
-        "(default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)",
+        "(default: $PRESSWATCH_DB, else presswatch.duckdb in $PRESSWATCH_HOME or "
+        "./presswatch-data)",
     )
     return options
 

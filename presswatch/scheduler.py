@@ -3,7 +3,8 @@ work pool, the deployments of ``prefect.yaml`` and a worker, as background proce
 
 State lives in one folder (default ``.presswatch/``): ``prefect/`` is the server's
 PREFECT_HOME (its SQLite database), ``logs/server.log`` and ``logs/worker.log`` are the
-logs, ``run/*.pid`` the process ids that ``stop`` signals.
+logs, ``run/*.pid`` the process ids that ``stop`` signals, ``run/server.url`` the API
+address manual ``ingest`` commands use while the server runs (``adopt_running_server``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 DEFAULT_STATE_DIR = Path(".presswatch")
 DEFAULT_PORT = 4200
@@ -51,10 +50,17 @@ class SchedulerConfig:
     def log_file(self, name: str) -> Path:
         return self.state_dir / "logs" / f"{name}.log"
 
+    def api_url_file(self) -> Path:
+        """Where ``start`` records the API address of the server it started."""
+        return self.state_dir / "run" / "server.url"
+
     def environment(self) -> dict[str, str]:
         """The environment every Prefect process of this system runs with."""
         return {
             **os.environ,
+            # prefect.yaml's pull step runs flows in "{{ $PWD }}": the project folder, also
+            # when the caller's own PWD is another folder or unset (not started by a shell)
+            "PWD": str(self.project_dir.resolve()),
             "PREFECT_HOME": str((self.state_dir / "prefect").resolve()),
             "PREFECT_API_URL": self.api_url,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -115,16 +121,27 @@ def _run(config: SchedulerConfig, args: list[str], what: str) -> str:
     return result.stdout
 
 
+def _answers(api_url: str, timeout: float) -> bool:
+    """Whether the Prefect API at ``api_url`` answers its health check. The standard
+    library's client, not httpx: every CLI command imports this module, and a local
+    server is never reached through a proxy."""
+    from urllib.error import URLError
+    from urllib.request import ProxyHandler, build_opener
+
+    try:
+        with build_opener(ProxyHandler({})).open(f"{api_url}/health", timeout=timeout) as answer:
+            return answer.status == 200
+    except (URLError, OSError, ValueError):
+        return False
+
+
 def _wait_for_server(config: SchedulerConfig) -> None:
     deadline = time.monotonic() + config.startup_timeout
     while time.monotonic() < deadline:
         if _pid(config, "server") is None:
             raise SchedulerError(f"the Prefect server exited; see {config.log_file('server')}")
-        try:
-            if httpx.get(f"{config.api_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if _answers(config.api_url, timeout=2):
+            return
         time.sleep(1)
     raise SchedulerError(
         f"the Prefect server did not answer within {config.startup_timeout:.0f} s; "
@@ -145,6 +162,7 @@ def start(config: SchedulerConfig) -> list[str]:
         )
         lines.append(f"server starting on {config.ui_url} (log: {config.log_file('server')})")
     _wait_for_server(config)
+    config.api_url_file().write_text(config.api_url, encoding="utf-8")
     lines.append(f"server up: {config.ui_url}")
     pools = _run(config, ["work-pool", "ls"], "listing work pools")
     if WORK_POOL not in pools:
@@ -173,9 +191,37 @@ def stop(config: SchedulerConfig, grace_seconds: float = 15.0) -> list[str]:
         if _pid(config, name) is not None:
             os.killpg(pid, signal.SIGKILL)
         config.pid_file(name).unlink(missing_ok=True)
+        if name == "server":
+            config.api_url_file().unlink(missing_ok=True)
         lines.append(f"{name} stopped (pid {pid})")
     return lines or ["nothing was running"]
 
 
 def status(config: SchedulerConfig) -> dict[str, int | None]:
     return {name: _pid(config, name) for name in PROCESSES}
+
+
+def running_api_url(config: SchedulerConfig, timeout: float = 1.0) -> str | None:
+    """The API address of this state folder's Prefect server when it is up and answering."""
+    if _pid(config, "server") is None:
+        return None
+    try:
+        api_url = config.api_url_file().read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return api_url if _answers(api_url, timeout) else None
+
+
+def adopt_running_server(config: SchedulerConfig) -> str | None:
+    """Point this process's Prefect client at the scheduler's server, if one runs.
+
+    A manual ``ingest`` then costs no temporary server start-up (most of a small run's
+    time) and its flow run shows in the scheduler's UI. An explicit ``PREFECT_API_URL``
+    wins. Must run before Prefect is imported: Prefect reads its settings then.
+    Returns the address adopted, or None."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    api_url = running_api_url(config)
+    if api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+    return api_url

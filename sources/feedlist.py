@@ -179,6 +179,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     """Readers see the old file or the new one, never a partial write. An existing
     file's permissions are kept (mkstemp would otherwise leave 0600)."""
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    path.parent.mkdir(parents=True, exist_ok=True)  # the data folder on a first `feeds add`
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as temp_file:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -17,6 +18,12 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PRESSWATCH_DB", None)
+os.environ.pop("PRESSWATCH_FEEDS", None)
+# Default working files (warehouse, feeds.toml) of a test that names none go to a folder of
+# the session's own, never into the checkout or a developer's data folder.
+_PRESSWATCH_HOME = tempfile.mkdtemp(prefix="presswatch-test-home-")
+os.environ["PRESSWATCH_HOME"] = _PRESSWATCH_HOME
+atexit.register(shutil.rmtree, _PRESSWATCH_HOME, ignore_errors=True)
 
 # Prefect binds its console log handler to the sys.stderr of the moment it first configures
 # logging (when prefect.main is imported). Configure it now, under pytest's session-wide

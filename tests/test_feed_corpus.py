@@ -15,10 +15,11 @@ import pytest
 
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
+from testsupport.corpus import FEEDPARSER_TESTS as CORPUS
+from testsupport.corpus import require_corpus
 from testsupport.localserver import LocalServer
 from warehouse.db import connection
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "feedparser-tests"
 HEADER_LINE = re.compile(rb"^Header:\s+([^:]+):(.*)$", re.MULTILINE)
 
 pytestmark = [pytest.mark.usefixtures("prefect_server"), pytest.mark.slow]
@@ -34,8 +35,7 @@ def _declared_headers(body: bytes) -> dict[str, str]:
 def test_every_corpus_file_goes_through_the_feed_flow(
     tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not CORPUS.exists():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+    require_corpus(CORPUS)
     monkeypatch.setenv("PRESSWATCH_HTTP_TIMEOUT", "5")
     monkeypatch.setenv("PRESSWATCH_HOST_DELAY", "0")
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file())

@@ -13,14 +13,13 @@ import pytest
 
 from flows.ingest_feeds import ingest_feeds
 from sources.feedlist import FeedList, FeedSource, save_feed_list
-from testsupport.corpus import WCXB
 from testsupport.localserver import Exchange, LocalServer
-from testsupport.newsite import Page, corpus_page, rss
+from testsupport.newsite import Page, rss, written_page
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
-PAGE_IDS = [f"{n:04d}" for n in range(1, 41)]
+PAGE_NUMBERS = range(1, 41)
 PAGE_DELAY = 0.15  # slow enough to kill the run while pages are still being fetched
 
 
@@ -33,7 +32,7 @@ def _slow_page(page: Page):
 
 
 def _site(server: LocalServer, tmp_path: Path) -> Path:
-    pages = [corpus_page(i) for i in PAGE_IDS if (WCXB / "dev" / "html" / f"{i}.html.gz").exists()]
+    pages = [written_page(n) for n in PAGE_NUMBERS]
     for page in pages:
         server.route(page.path, _slow_page(page))
     halves = [pages[::2], pages[1::2]]

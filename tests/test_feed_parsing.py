@@ -15,9 +15,10 @@ import pytest
 
 from extractors.feed import FeedItem, ParsedFeed, parse_feed
 from extractors.models import ExtractionError
+from testsupport.corpus import FEEDPARSER_TESTS as CORPUS
+from testsupport.corpus import require_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "feedparser-tests"
 
 
 def fixture(name: str) -> bytes:
@@ -335,13 +336,13 @@ def item_invariant_violations(item: FeedItem) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"feedparser corpus not present at {CORPUS}")
 def test_feedparser_corpus_never_escapes_an_exception() -> None:
     """Every corpus file either parses or raises ExtractionError("not_a_feed").
 
     Files are fed as if served by feedparser's own test harness: from
     http://127.0.0.1:8097/<path>, with the headers their comment header names.
     """
+    require_corpus(CORPUS)
     files = sorted(path for path in CORPUS.rglob("*") if path.is_file())
     outcomes: Counter[str] = Counter()
     failures: list[str] = []

@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -80,7 +81,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     saved = {k: os.environ.get(k) for k in overrides}
     os.environ.update(overrides)
     config = scheduler.SchedulerConfig(
-        state_dir=work / "state", port=_free_port(), project_dir=REPO_ROOT, worker_poll_seconds=2
+        state_dir=work / ".presswatch",
+        port=_free_port(),
+        project_dir=REPO_ROOT,
+        worker_poll_seconds=2,
     )
     try:
         scheduler.start(config)
@@ -181,3 +185,34 @@ def test_a_scheduled_deployment_fires_and_overlapping_runs_wait(
     intervals = sorted(_interval(r) for r in completed)
     for (_, end), (next_start, _) in itertools.pairwise(intervals):
         assert next_start >= end, "two runs of the deployment ran at the same time"
+
+
+def test_a_manual_ingest_runs_on_the_scheduler_server_and_shows_in_its_ui(
+    system: System, tmp_path: Path
+) -> None:
+    seeds, db = tmp_path / "seeds", tmp_path / "manual.duckdb"
+    shutil.copytree(SEEDS, seeds)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    started = subprocess.run(
+        [sys.executable, "-m", "presswatch.cli", "ingest", "seeds", str(seeds), "--db", str(db)],
+        cwd=system.config.state_dir.parent,  # where `scheduler start` keeps .presswatch/
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert started.returncode == 0, started.stdout[-3000:] + started.stderr[-3000:]
+    assert f"scheduler's Prefect server {system.config.api_url}" in started.stderr
+    manual_runs = system.api(
+        "/flow_runs/filter",
+        {
+            "flows": {"name": {"any_": ["ingest_seeds"]}},
+            "flow_runs": {"deployment_id": {"is_null_": True}},
+        },
+    )
+    assert [(r.get("state") or {}).get("type") for r in manual_runs] == ["COMPLETED"]
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5

@@ -1,12 +1,16 @@
-"""A small real news site for feed tests: WCXB article pages behind an RSS feed.
+"""A small news site for feed tests: article pages behind an RSS feed.
 
-The pages are real (``../shared/corpora/wcxb-articles-dev``, CC-BY-4.0); the feed is
-generated the way a CMS would write it, with guid, link, title, pubDate and a description.
+``corpus_page`` serves real pages (``../shared/corpora/wcxb-articles-dev``, CC-BY-4.0; the
+test is skipped without them); ``written_page`` serves a page of local-news prose written
+for the tests, for tests whose point is the pipeline's behaviour rather than extraction
+quality. The feed is generated the way a CMS would write it, with guid, link, title,
+pubDate and a description.
 """
 
 from __future__ import annotations
 
 import gzip
+import random
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -34,6 +38,70 @@ def corpus_page(file_id: str) -> Page:
         title=truth["title"],
         html=html,
         summary=truth["main_content"][:300],
+    )
+
+
+_SUBJECTS = (
+    "The council",
+    "A spokesperson for the hospital trust",
+    "Residents of the old quarter",
+    "The county inspector",
+    "Local traders",
+    "The transport minister",
+    "Campaigners outside the town hall",
+    "The harbour master",
+    "Parents at the primary school",
+    "The chief constable",
+)
+_VERBS = ("said", "warned", "confirmed", "argued", "announced", "suggested", "insisted")
+_TOPICS = (
+    "the new bus route",
+    "the plans for the library",
+    "the flood defences along the river",
+    "next year's school budget",
+    "the repairs to the swing bridge",
+    "the market's longer opening hours",
+    "the review of parking charges",
+    "the extension of the cycle lanes",
+    "the sale of the old fire station",
+    "the winter gritting schedule",
+)
+_OUTCOMES = (
+    "would be delayed until the spring",
+    "had cost far more than anyone expected",
+    "needed another round of public consultation",
+    "was proving popular with young families",
+    "would be decided at next month's meeting",
+    "had drawn hundreds of letters from readers",
+    "could not go ahead without government money",
+    "was the best news the town had heard in years",
+)
+
+
+def written_page(number: int) -> Page:
+    """A plausible local-news article page, the same for the same ``number``."""
+    rng = random.Random(number)
+    topic = rng.choice(_TOPICS)
+    title = f"{topic.removeprefix('the ').capitalize()} {rng.choice(_OUTCOMES)} (report {number})"
+
+    def sentence() -> str:
+        outcome = rng.choice(_OUTCOMES)
+        return f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} that {rng.choice(_TOPICS)} {outcome}."
+
+    paragraphs = [" ".join(sentence() for _ in range(4)) for _ in range(6)]
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    html = (
+        f"<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+        f"<body><nav><a href='/'>Home</a> <a href='/news/'>News</a></nav>"
+        f"<article><h1>{escape(title)}</h1>{body}</article>"
+        "<footer>The Riverside Courier, written for presswatch's tests</footer></body></html>"
+    )
+    return Page(
+        file_id=f"w{number:04d}",
+        path=f"/news/w{number:04d}.html",
+        title=title,
+        html=html.encode(),
+        summary=paragraphs[0][:300],
     )
 
 

@@ -224,7 +224,9 @@ def _feed_fields(parser: argparse.ArgumentParser, *, update: bool) -> None:
 def register(commands: Any) -> None:
     config = options.parent()
     config.add_argument(
-        "--config", help="feed list file (default: $PRESSWATCH_FEEDS or feeds.toml)"
+        "--config",
+        help="feed list file (default: $PRESSWATCH_FEEDS, else feeds.toml in "
+        "$PRESSWATCH_HOME or ./presswatch-data)",
     )
     feeds = commands.add_parser("feeds", help="the monitored feeds")
     actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -13,10 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from config.settings import FetchSettings, TaskRunnerSettings, resolve_feeds_path
-from presswatch import options
+from presswatch import options, scheduler
 from presswatch.errors import EXIT_OK, EXIT_PARTIAL, UsageError
 from presswatch.ingest_summary import LoadCounts, summary_lines, summary_record
-from presswatch.printing import say
+from presswatch.printing import note, say
 from reporting import output
 from sources.feedlist import FeedList, load_feed_list
 from sources.seeds import discover_seed_files
@@ -34,10 +34,19 @@ def check_settings() -> None:
         raise UsageError(f"invalid setting in the environment: {exc}") from exc
 
 
+def use_scheduler_server() -> None:
+    """Run on the Prefect server of a running ``presswatch scheduler`` (started from this
+    folder), if any: no temporary server to start, and the run shows in the scheduler's UI."""
+    api_url = scheduler.adopt_running_server(scheduler.SchedulerConfig())
+    if api_url:
+        note(f"running on the scheduler's Prefect server {api_url} (the run shows in its UI)")
+
+
 def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     folder = Path(args.path)
     discover_seed_files(folder)  # SeedFolderError (a missing path) before Prefect
     check_settings()
+    use_scheduler_server()
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
     summary = ingest_seeds(
@@ -68,6 +77,7 @@ def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
     feeds_path = resolve_feeds_path(args.feeds)
     feed_list = load_feeds_to_poll(feeds_path)
     check_settings()
+    use_scheduler_server()
     from flows.ingest_feeds import ingest_feeds  # imported late: Prefect is slow to import
 
     summary = ingest_feeds(feeds=str(feeds_path), db=str(options.db_path(args)), force=args.force)
@@ -116,7 +126,9 @@ def register(commands: Any) -> None:
         "feeds", parents=[options.db_option(), summary_format], help="poll the monitored feeds"
     )
     feeds.add_argument(
-        "--feeds", help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS or feeds.toml)"
+        "--feeds",
+        help="feed list, TOML or OPML (default: $PRESSWATCH_FEEDS, else feeds.toml in "
+        "$PRESSWATCH_HOME or ./presswatch-data)",
     )
     feeds.add_argument(
         "--force",

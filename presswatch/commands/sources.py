@@ -131,7 +131,9 @@ def _json(result: Discovery) -> dict[str, Any]:
 def register(commands: Any) -> None:
     config = options.parent()
     config.add_argument(
-        "--config", help="feed list file (default: $PRESSWATCH_FEEDS or feeds.toml)"
+        "--config",
+        help="feed list file (default: $PRESSWATCH_FEEDS, else feeds.toml in "
+        "$PRESSWATCH_HOME or ./presswatch-data)",
     )
     sources = commands.add_parser("sources", help="find a site's feeds and news sitemaps")
     actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
