@@ -66,6 +66,12 @@ def test_interval_adapts_in_the_warehouse_and_feeds_status_says_why(
             items=items("a", "b", "c"), polling=polling,
         )  # fmt: skip
         (state,) = feed_state.sync_feeds(con, [source])
+        assert state.current_interval_minutes == 60  # a first poll: the configured interval
+        feed_state.record_poll_success(
+            con, "run-1b", state, status="ok", etag=None, last_modified=None, body_hash="b",
+            items=items("d", "e", "f"), polling=polling,
+        )  # fmt: skip
+        (state,) = feed_state.sync_feeds(con, [source])
         assert state.current_interval_minutes == 10  # all new: back to the floor
         before = datetime.now(UTC)
         feed_state.record_poll_success(
@@ -89,6 +95,12 @@ def test_changing_the_configured_interval_restarts_from_it(db_path: Path) -> Non
         feed_state.record_poll_success(
             con, "run-1", state, status="ok", etag=None, last_modified=None, body_hash="a",
             items=items("a"), polling=PollingSettings(),
+        )  # fmt: skip
+        (state,) = feed_state.sync_feeds(con, [source])
+        assert state.current_interval_minutes == 60  # a first poll: the configured interval
+        feed_state.record_poll_success(
+            con, "run-2", state, status="ok", etag=None, last_modified=None, body_hash="b",
+            items=items("b"), polling=PollingSettings(),
         )  # fmt: skip
         moved = feed_state.sync_feeds(con, [source])[0].current_interval_minutes
         changed = FeedSource(name="wire", url=source.url, poll_interval_minutes=120)

@@ -262,6 +262,10 @@ def _adapted_interval(
 ) -> IntervalDecision | None:
     if not state.poll_interval_minutes:
         return None
+    if state.body_hash is None:
+        # A feed's first successful poll finds every item new by definition: that says
+        # nothing about how fast it publishes, so it starts at its configured interval.
+        return IntervalDecision(state.poll_interval_minutes, "first poll: configured interval")
     bounds = polling or PollingSettings.from_env()
     return next_interval(
         state.current_interval_minutes or state.poll_interval_minutes,
