@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,40 +11,11 @@ import pytest
 from alert_data import OUTLETS, channels, fresh, load_run, watch, wire_copy
 
 from alerts import engine
+from testsupport.browser import CHROMIUM, MISSING_REASON, chromium
 from testsupport.mailserver import MailServer
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
 
-
-def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            f"--user-data-dir={profile}",
-            "--window-size=720,900",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium package is not installed (.ci/run installs it)"
-)
+@pytest.mark.skipif(CHROMIUM is None, reason=MISSING_REASON)
 def test_chromium_renders_the_digest_email(db_path: Path, tmp_path: Path) -> None:
     con = fresh(db_path)
     watch(con)
@@ -61,7 +30,9 @@ def test_chromium_renders_the_digest_email(db_path: Path, tmp_path: Path) -> Non
     page = tmp_path / "digest.html"
     page.write_text(html, encoding="utf-8")
 
-    dumped = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile-dom")
+    dumped = chromium(
+        "--dump-dom", page.as_uri(), profile=tmp_path / "profile-dom", window="720,900"
+    )
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     dom = dumped.stdout
     links = re.findall(r'<a href="(https://[^"]+)"', dom)
@@ -73,7 +44,9 @@ def test_chromium_renders_the_digest_email(db_path: Path, tmp_path: Path) -> Non
     assert "alerted" in dom and "5 articles from 5 outlets so far" in dom
 
     shot = tmp_path / "digest-720x900.png"
-    taken = chromium(f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile-shot")
+    taken = chromium(
+        f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile-shot", window="720,900"
+    )
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

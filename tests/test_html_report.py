@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,12 +16,10 @@ from helpers import load_and_dedupe
 
 from extractors.models import ExtractedArticle
 from presswatch.cli import main
+from testsupport.browser import CHROMIUM, MISSING_REASON, chromium
 from warehouse import watchlists
 from warehouse.db import open_connection
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
 CHARTS = ("volume", "stories", "outlets", "mentions")
 
 
@@ -107,36 +103,10 @@ def test_the_file_is_self_contained_with_charts_and_tables(report_html: Path) ->
     assert "Chancellor raises fuel duty" in html and "Baby P" in html
 
 
-def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            f"--user-data-dir={profile}",
-            "--window-size=1366,900",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium package is not installed (.ci/run installs it)"
-)
+@pytest.mark.skipif(CHROMIUM is None, reason=MISSING_REASON)
 def test_chromium_renders_the_report(report_html: Path, tmp_path: Path) -> None:
     url = report_html.resolve().as_uri()
-    dumped = _chromium("--dump-dom", url, profile=tmp_path / "profile-dom")
+    dumped = chromium("--dump-dom", url, profile=tmp_path / "profile-dom")
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     page = _parse(dumped.stdout)
     assert page.external == []
@@ -145,7 +115,7 @@ def test_chromium_renders_the_report(report_html: Path, tmp_path: Path) -> None:
     assert page.tables["stories"] >= 2 and page.tables["outlets"] >= 3
 
     shot = tmp_path / "coverage-1366x900.png"
-    taken = _chromium(f"--screenshot={shot}", url, profile=tmp_path / "profile-shot")
+    taken = chromium(f"--screenshot={shot}", url, profile=tmp_path / "profile-shot")
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -276,11 +246,9 @@ def test_every_article_row_links_to_its_url(linked_report: Path) -> None:
     assert 'href="https://herald.example/2024/ferry?id=1&amp;ref=rss"' in html  # escaped
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium package is not installed (.ci/run installs it)"
-)
+@pytest.mark.skipif(CHROMIUM is None, reason=MISSING_REASON)
 def test_chromium_shows_every_article_linked(linked_report: Path, tmp_path: Path) -> None:
-    dumped = _chromium("--dump-dom", linked_report.resolve().as_uri(), profile=tmp_path / "p")
+    dumped = chromium("--dump-dom", linked_report.resolve().as_uri(), profile=tmp_path / "p")
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     _assert_every_article_linked(dumped.stdout)
 
