@@ -158,3 +158,14 @@ def seconds(text: str) -> float:
     if not 0 <= value <= 86_400:
         raise argparse.ArgumentTypeError(f"must be between 0 and 86400 seconds, not {text}")
     return value
+
+
+def feed_list_option() -> argparse.ArgumentParser:
+    """The shared ``--config`` option naming the feed list file."""
+    config = parent()
+    config.add_argument(
+        "--config",
+        help="feed list file (default: $PRESSWATCH_FEEDS, else feeds.toml in "
+        "$PRESSWATCH_HOME or ./presswatch-data)",
+    )
+    return config

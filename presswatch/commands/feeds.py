@@ -50,11 +50,11 @@ HEALTH_COLUMNS = [
 ]
 
 
-def _path(args: argparse.Namespace) -> Path:
+def feed_list_path(args: argparse.Namespace) -> Path:
     return resolve_feeds_path(args.config)
 
 
-def _load(path: Path) -> FeedList:
+def read_feed_list(path: Path) -> FeedList:
     try:
         return load_feed_list(path)
     except OSError as exc:
@@ -63,23 +63,23 @@ def _load(path: Path) -> FeedList:
         raise UsageError(f"cannot use feed list {exc}") from exc
 
 
-def _save(feed_list: FeedList, path: Path) -> None:
+def write_feed_list(feed_list: FeedList, path: Path) -> None:
     try:
         save_feed_list(feed_list, path)
     except OSError as exc:
         raise UsageError(f"cannot write feed list {path}: {exc.strerror or exc}") from exc
 
 
-def _describe(source: FeedSource) -> str:
+def describe_feed(source: FeedSource) -> str:
     return f"{source.name} ({source.url})"
 
 
 def _report(console: Console, edit: FeedEdit, source: FeedSource, path: Path) -> None:
-    say(console, f"{edit.verdict} {_describe(source)} in {path}")
+    say(console, f"{edit.verdict} {describe_feed(source)} in {path}")
 
 
 def cmd_add(args: argparse.Namespace, console: Console) -> int:
-    path = _path(args)
+    path = feed_list_path(args)
     try:
         source = FeedSource(
             name=args.name,
@@ -90,20 +90,20 @@ def cmd_add(args: argparse.Namespace, console: Console) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    edit = plan_add(_load(path), source, replace_existing=args.replace)
+    edit = plan_add(read_feed_list(path), source, replace_existing=args.replace)
     if edit.verdict == REFUSED:
-        existing = "; ".join(_describe(f) for f in edit.clashes)
+        existing = "; ".join(describe_feed(f) for f in edit.clashes)
         raise UsageError(
             f"{path} already has {existing}: `presswatch feeds update {edit.clashes[0].name} "
             "--url/--outlet/--tag/--interval` changes it, `feeds add ... --replace` replaces it"
         )
-    _save(edit.feed_list, path)
+    write_feed_list(edit.feed_list, path)
     _report(console, edit, source, path)
     return 0
 
 
 def cmd_update(args: argparse.Namespace, console: Console) -> int:
-    path = _path(args)
+    path = feed_list_path(args)
     changes = FeedChanges(
         url=args.url,
         outlet=args.outlet,
@@ -111,7 +111,7 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
         poll_interval_minutes=args.interval,
     )
     try:
-        edit = plan_update(_load(path), args.name, changes)
+        edit = plan_update(read_feed_list(path), args.name, changes)
     except KeyError:
         raise UsageError(
             f"no feed named {args.name!r} in {path} (`presswatch feeds list` shows them)"
@@ -119,25 +119,25 @@ def cmd_update(args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if edit.verdict != UNCHANGED:
-        _save(edit.feed_list, path)
+        write_feed_list(edit.feed_list, path)
     updated = next(f for f in edit.feed_list.feeds if args.name in (f.name, f.url))
     _report(console, edit, updated, path)
     return 0
 
 
 def cmd_remove(args: argparse.Namespace, console: Console) -> int:
-    path = _path(args)
+    path = feed_list_path(args)
     try:
-        updated = remove_feed(_load(path), args.feed)
+        updated = remove_feed(read_feed_list(path), args.feed)
     except KeyError:
         raise UsageError(f"no feed named {args.feed!r} in {path}") from None
-    _save(updated, path)
+    write_feed_list(updated, path)
     say(console, f"removed {args.feed} from {path}")
     return 0
 
 
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
-    path = _path(args)
+    path = feed_list_path(args)
     rows = [
         {
             "name": f.name,
@@ -146,7 +146,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
             "tags": list(f.tags),
             "poll_interval_minutes": f.poll_interval_minutes,
         }
-        for f in _load(path).feeds
+        for f in read_feed_list(path).feeds
     ]
     show_rows(
         console,
@@ -159,14 +159,14 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_import(args: argparse.Namespace, console: Console) -> int:
-    path = _path(args)
+    path = feed_list_path(args)
     try:
         imported = parse_opml(Path(args.file).read_bytes())
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from exc
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from exc
-    feed_list = _load(path)
+    feed_list = read_feed_list(path)
     verdicts: Counter[str] = Counter()
     try:
         for source in imported:  # the same rule as `feeds add`, entry by entry
@@ -175,7 +175,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
             verdicts[edit.verdict] += 1
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from exc
-    _save(feed_list, path)
+    write_feed_list(feed_list, path)
     say(
         console,
         f"imported {len(imported)} feed(s) from {args.file} into {path}: "
@@ -191,7 +191,7 @@ def cmd_import(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_export(args: argparse.Namespace, console: Console) -> int:
-    document = to_opml(_load(_path(args)))
+    document = to_opml(read_feed_list(feed_list_path(args)))
     write_text(document, args.out)
     if args.out:
         say(console, f"wrote {args.out}")
@@ -222,12 +222,7 @@ def _feed_fields(parser: argparse.ArgumentParser, *, update: bool) -> None:
 
 
 def register(commands: Any) -> None:
-    config = options.parent()
-    config.add_argument(
-        "--config",
-        help="feed list file (default: $PRESSWATCH_FEEDS, else feeds.toml in "
-        "$PRESSWATCH_HOME or ./presswatch-data)",
-    )
+    config = options.feed_list_option()
     feeds = commands.add_parser("feeds", help="the monitored feeds")
     actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
 

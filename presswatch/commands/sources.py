@@ -11,7 +11,7 @@ from rich.console import Console
 
 from config.settings import FetchSettings
 from presswatch import options
-from presswatch.commands.feeds import _describe, _load, _path, _save
+from presswatch.commands.feeds import describe_feed, feed_list_path, read_feed_list, write_feed_list
 from presswatch.errors import UsageError
 from presswatch.printing import say, show_rows
 from sources.discovery import Discovery, FoundSource, discover, normalise_site_url
@@ -27,8 +27,8 @@ def cmd_discover(args: argparse.Namespace, console: Console) -> int:
     from extractors.source_check import inspect_document
     from flows.ingest_feeds import fetch_policy
 
-    path = _path(args)
-    feed_list = _load(path)
+    path = feed_list_path(args)
+    feed_list = read_feed_list(path)
     settings = FetchSettings.from_env()
     throttle = HostThrottle(
         per_host=1, min_delay=settings.host_delay, global_limit=settings.global_concurrency
@@ -69,7 +69,7 @@ def cmd_discover(args: argparse.Namespace, console: Console) -> int:
 def _add(
     console: Console, args: argparse.Namespace, feed_list: FeedList, result: Discovery
 ) -> None:
-    path = _path(args)
+    path = feed_list_path(args)
     verdicts: list[str] = []
     for found in result.found:
         source = FeedSource(
@@ -81,11 +81,11 @@ def _add(
         feed_list = edit.feed_list
         verdicts.append(edit.verdict)
         if edit.verdict == REFUSED:
-            say(console, f"kept {_describe(edit.clashes[0])}: its URL is already listed")
+            say(console, f"kept {describe_feed(edit.clashes[0])}: its URL is already listed")
         else:
-            say(console, f"{edit.verdict} {_describe(source)} in {path}")
+            say(console, f"{edit.verdict} {describe_feed(source)} in {path}")
     if ADDED in verdicts:
-        _save(feed_list, path)
+        write_feed_list(feed_list, path)
 
 
 def _unique_name(feed_list: FeedList, found: FoundSource, site_name: str) -> str:
@@ -129,12 +129,7 @@ def _json(result: Discovery) -> dict[str, Any]:
 
 
 def register(commands: Any) -> None:
-    config = options.parent()
-    config.add_argument(
-        "--config",
-        help="feed list file (default: $PRESSWATCH_FEEDS, else feeds.toml in "
-        "$PRESSWATCH_HOME or ./presswatch-data)",
-    )
+    config = options.feed_list_option()
     sources = commands.add_parser("sources", help="find a site's feeds and news sitemaps")
     actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
     discover_parser = actions.add_parser(
