@@ -57,8 +57,9 @@ __all__ = [
 def _migrations() -> list[tuple[int, str, str]]:
     """(version, file name, SQL) of ``warehouse/migrations/NNN_*.sql``, in version order.
 
-    There is no 006: it was numbered during development and never released, so no
-    warehouse ever recorded it; the gap is harmless (versions are compared, not counted)."""
+    There is no 006, 009 or 011: those numbers were reserved during development and never
+    released, so no warehouse ever recorded them; the gaps are harmless (versions are
+    compared, not counted)."""
     folder = resources.files("warehouse") / "migrations"
     found = []
     for entry in folder.iterdir():
