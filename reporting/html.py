@@ -139,6 +139,23 @@ def _link(inner_html: str, url: Any) -> str:
     )
 
 
+def _y_grid(
+    left: float, right_x: float, top: float, plot_h: float, top_value: float, step: float
+) -> list[str]:
+    """Horizontal grid lines with their value labels, every ``step`` up to ``top_value``."""
+    parts = []
+    tick = 0.0
+    while tick <= top_value + 1e-9:
+        y = top + plot_h - tick / top_value * plot_h
+        parts.append(
+            f'<line x1="{left}" x2="{right_x}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#64748b">{int(tick):,}</text>'
+        )
+        tick += step
+    return parts
+
+
 def _nice_max(value: float) -> tuple[float, float]:
     """A round axis maximum >= value and its tick step (4-5 ticks)."""
     if value <= 0:
@@ -203,16 +220,7 @@ def volume_chart(days: list[dict[str, Any]]) -> str:
     top_value, step = _nice_max(max(o + c for _, o, c in series))
     slot = plot_w / len(series)
     bar = max(1.0, min(42.0, slot * 0.78))
-    parts = []
-    tick = 0.0
-    while tick <= top_value + 1e-9:
-        y = top + plot_h - tick / top_value * plot_h
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="#e2e8f0"/><text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" '
-            f'font-size="11" fill="#64748b">{int(tick):,}</text>'
-        )
-        tick += step
+    parts = _y_grid(left, width - right, top, plot_h, top_value, step)
     label_every = max(1, math.ceil(len(series) / 10))
     for i, (day, originals, copies) in enumerate(series):
         x = left + i * slot + (slot - bar) / 2
@@ -336,16 +344,7 @@ def mentions_chart(mentions: list[dict[str, Any]], days: list[dict[str, Any]]) -
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value, step = _nice_max(max(max(v.values()) for v in by_list.values()))
     count = len(all_days)
-    parts = []
-    tick = 0.0
-    while tick <= top_value + 1e-9:
-        y = top + plot_h - tick / top_value * plot_h
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>'
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#64748b">{int(tick):,}</text>'
-        )
-        tick += step
+    parts = _y_grid(left, width - right, top, plot_h, top_value, step)
 
     def x_of(i: int) -> float:
         return left + (plot_w / 2 if count == 1 else i / (count - 1) * plot_w)
