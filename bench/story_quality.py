@@ -36,12 +36,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import Settings, StorySettings
 from extractors.models import ExtractedArticle
 from flows.fingerprints_ahead import with_language
-from textanalysis.fingerprints import analyse_batch
+from textanalysis import term_weights
+from textanalysis.fingerprints import analyse_batch, statistics_language
 from warehouse import loader
 from warehouse.db import open_connection
 from warehouse.dedupe import dedupe_articles
@@ -197,13 +200,13 @@ GRIDS: dict[str, list[StorySettings]] = {
     "current": [StorySettings()],
     "retrieval": [
         replace(StorySettings(), retrieval_terms=t, retrieval_min_shared=m)
-        for t, m in ((20, 2), (30, 2), (20, 1))
+        for t, m in ((20, 2), (30, 2), (40, 2), (60, 2), (30, 3))
     ],
     # One global join threshold per run (per-language thresholds cleared): with
     # ``--choose per-language`` each language set gets the one that serves it best.
     "thresholds": [
         replace(StorySettings(), join_threshold=j, join_threshold_by_language=())
-        for j in (0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25)
+        for j in (0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35, 0.4)
     ],
 }
 
@@ -227,6 +230,13 @@ def main() -> None:
         help="choose one setting for all languages, or one per language set",
     )
     parser.add_argument("--seed", type=int, default=13, help="fold assignment")
+    parser.add_argument(
+        "--min-precision",
+        type=float,
+        default=0.85,
+        help="choose, per key, the best F1 among settings with at least this precision on "
+        "the other folds (the issue's floor); the most precise when none reaches it",
+    )
     parser.add_argument(
         "--similarity-only",
         action="store_true",
@@ -265,13 +275,16 @@ def main() -> None:
             f"en F1 {overall['en'].f1:.3f}  stories {story_counts[-1]}  dedupe {rate:,.0f}/s"
         )
 
-    held_out, chosen = cross_validate(pairs, predictions, args.seed, args.choose)
+    held_out, chosen = cross_validate(
+        pairs, predictions, args.seed, args.choose, args.min_precision
+    )
     result = score(pairs, held_out)
     print(f"\n5-fold cross-validated; settings chosen {args.choose}, on the other four folds:")
     for key, picks in chosen.items():
         print(f"  {key:6s} {[describe(grid[g]) for g in picks]}")
     print(f"{'pairs':14s} {'same':>5s} {'scored':>6s} {'P':>6s} {'R':>6s} {'F1':>6s}")
-    for key in (*LANGUAGE_SETS, "same-language", "all"):
+    others = sorted(k for k in result if k not in (*LANGUAGE_SETS, "same-language", "all"))
+    for key in (*LANGUAGE_SETS, *others, "same-language", "all"):
         c = result[key]
         print(
             f"{key:14s} {c.positives:5d} {c.scored:6d} "
@@ -289,9 +302,22 @@ def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]
     analysed = analyse_batch(
         [(articles[r].title, articles[r].text, articles[r].language) for r in refs],
         settings.dedup,
-        settings.stories.top_terms,
+        settings.stories,
     )
-    terms = {r: a[1].as_dict() for r, a in zip(refs, analysed, strict=True)}
+    candidates = [a[1] for a in analysed]
+    languages = [statistics_language(articles[r].language) for r in refs]
+    words = term_weights.vocabulary(candidates, languages)
+    empty = term_weights.CorpusCounts(np.zeros(len(words.key_term), dtype=np.int64), {})
+    weighed = term_weights.weigh(
+        candidates,
+        languages,
+        [True] * len(refs),
+        words,
+        empty,
+        settings.stories.top_terms,
+        settings.stories.prior_documents,
+    )
+    terms = {r: t.as_dict() for r, t in zip(refs, weighed.terms, strict=True)}
     cosines = [sum(w * terms[p.right].get(t, 0.0) for t, w in terms[p.left].items()) for p in pairs]
     thresholds = [k / 100 for k in range(2, 60)]
     for key in (*LANGUAGE_SETS, "same-language"):
@@ -311,11 +337,16 @@ def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]
 
 
 def cross_validate(
-    pairs: Sequence[Pair], predictions: list[list[bool]], seed: int, choose: str
+    pairs: Sequence[Pair],
+    predictions: list[list[bool]],
+    seed: int,
+    choose: str,
+    min_precision: float,
 ) -> tuple[list[bool], dict[str, list[int]]]:
     """Held-out predictions of ``FOLDS`` folds: each fold is predicted by the grid setting
-    with the best F1 on the other folds (over all same-language pairs, or per language set
-    when ``choose`` is "per-language"); also the setting chosen per key and fold."""
+    with the best F1 on the other folds among those with at least ``min_precision`` there
+    (over all same-language pairs, or per language set when ``choose`` is "per-language");
+    also the setting chosen per key and fold."""
     order = list(range(len(pairs)))
     random.Random(seed).shuffle(order)
     fold_of = {k: n % FOLDS for n, k in enumerate(order)}
@@ -325,10 +356,15 @@ def cross_validate(
     for fold in range(FOLDS):
         train = [k for k in range(len(pairs)) if fold_of[k] != fold]
         for key in keys:
+            found = [
+                score([pairs[k] for k in train], [predictions[g][k] for k in train])[key]
+                for g in range(len(predictions))
+            ]
             best = max(
                 range(len(predictions)),
-                key=lambda g, key=key: (
-                    score([pairs[k] for k in train], [predictions[g][k] for k in train])[key].f1,
+                key=lambda g: (
+                    found[g].precision >= min_precision,
+                    found[g].f1 if found[g].precision >= min_precision else found[g].precision,
                     -g,
                 ),
             )

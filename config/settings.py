@@ -135,13 +135,23 @@ class StorySettings:
         primary = (language or "").split("-")[0].lower()
         return dict(self.join_threshold_by_language).get(primary, self.join_threshold)
 
-    # Terms kept per article in the story index (the heaviest log-TF x rarity terms).
-    top_terms: int = 40
+    # Terms kept per article in the story index (the heaviest by log TF x corpus IDF,
+    # ``textanalysis.term_weights``).
+    top_terms: int = 60
+    # The headline is counted this many times among an article's words: it names the event.
+    headline_repeats: int = 3
+    # Terms per article weighed against the warehouse's document counts, and counted in them
+    # (the heaviest by log TF x wordfreq rarity; an article has fewer when shorter).
+    candidate_terms: int = 250
+    # How many documents wordfreq's general-language statistics count for in a term's
+    # IDF: with few articles in the warehouse, they weigh the terms; with many, the
+    # warehouse's own document frequencies do.
+    prior_documents: float = 50.0
     # Candidate articles must share at least ``retrieval_min_shared`` of their
     # ``retrieval_terms`` heaviest terms; then the cosine over all ``top_terms`` decides.
     # Reports of one event share its names, which are among each one's heaviest terms; one
     # shared rare word is common by chance and would make the candidate join fan out.
-    retrieval_terms: int = 20
+    retrieval_terms: int = 30
     retrieval_min_shared: int = 2
     # Cosine similarity of top-term vectors needed to join an existing story. Articles on
     # one event share its names and rare terms; unrelated articles from one outlet share

@@ -25,4 +25,4 @@ def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysi
     task (a worker process or a Dask worker), so the writer only looks them up."""
     settings = Settings()
     texts = [(a.title, a.text, a.language) for a in articles]
-    return analyse_ahead(texts, settings.dedup, settings.stories.top_terms)
+    return analyse_ahead(texts, settings.dedup, settings.stories)

@@ -22,14 +22,14 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
 
-from config.settings import DedupSettings
+from config.settings import DedupSettings, StorySettings
 from textanalysis.language import UNDETERMINED, primary_subtag
 from textanalysis.stems import STEMMED_LANGUAGES, stem
 
@@ -51,6 +51,12 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _ASCII_NON_WORD = str.maketrans(
     {c: " " for c in range(1, 128) if not (chr(c).isalnum() or chr(c) == "_")}
 )
+# Chinese and Japanese write words without spaces, so ``\w+`` would take a whole clause as
+# one token: their runs of ideographs and kana become overlapping character bigrams
+# instead (the usual unit for indexing them without a dictionary).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_TOKEN_OR_CJK_RUN = re.compile(f"[{_CJK}]+|[^\\W{_CJK}]+")
 _SHINGLE_BASE = np.uint64(1_000_003)
 _EMPTY_U64 = np.empty(0, dtype=np.uint64)
 
@@ -118,13 +124,28 @@ _EMPTY_FINGERPRINT = CopyFingerprint(
 )
 
 
+def _cjk_tokens(text: str) -> list[str]:
+    """``\\w+`` tokens, but runs of ideographs and kana as overlapping bigrams."""
+    found: list[str] = []
+    for token in _TOKEN_OR_CJK_RUN.findall(text):
+        if _HAS_CJK.match(token) and len(token) > 2:
+            found += [token[k : k + 2] for k in range(len(token) - 1)]
+        else:
+            found.append(token)
+    return found
+
+
+def _tokeniser(folded: str) -> Callable[[str], list[str]]:
+    return _cjk_tokens if _HAS_CJK.search(folded) else _TOKEN.findall
+
+
 def sentence_tokens(text: str) -> list[list[str]]:
     """The normalised tokens of each sentence (or line) of ``text``."""
     folded = normalise(text)
     if folded.isascii() and "\x00" not in folded:
         marked = _SENTENCE_BREAK.sub("\x00", folded).translate(_ASCII_NON_WORD)
         return [found for part in marked.split("\x00") if (found := part.split())]
-    findall = _TOKEN.findall
+    findall = _tokeniser(folded)
     return [found for part in _SENTENCE_BREAK.split(folded) if (found := findall(part))]
 
 
@@ -133,7 +154,7 @@ def word_tokens(text: str) -> list[str]:
     folded = normalise(text)
     if folded.isascii():
         return folded.translate(_ASCII_NON_WORD).replace("\x00", " ").split()
-    return _TOKEN.findall(folded)
+    return _tokeniser(folded)(folded)
 
 
 def copy_fingerprint(text: str, settings: DedupSettings) -> CopyFingerprint:
@@ -320,32 +341,6 @@ def _frequencies(language: str) -> dict[str, float]:
     return found
 
 
-_RARITIES: dict[str, dict[str, float]] = {}
-
-
-def _rarity_table(language: str) -> dict[str, float]:
-    table = _RARITIES.get(language)
-    if table is None or len(table) >= _TOKEN_CACHE_LIMIT:
-        table = _RARITIES[language] = {}
-    return table
-
-
-def _compute_rarity(term: str, language: str) -> float:
-    if len(term) < _MIN_TERM_LENGTH or term.isdigit():
-        return 0.0  # never a term
-    frequency = _frequencies(language).get(term)
-    zipf = math.log10(frequency) + 9.0 if frequency else 0.0
-    return max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
-
-
-def rarity(term: str, language: str = "en") -> float:
-    table = _rarity_table(language)
-    value = table.get(term)
-    if value is None:
-        value = table[term] = _compute_rarity(term, language)
-    return value
-
-
 def statistics_language(language: str | None) -> str:
     """The language whose word statistics weigh an article's terms: its primary subtag;
     English for an undetermined or missing language (wordfreq falls back to it too)."""
@@ -353,47 +348,25 @@ def statistics_language(language: str | None) -> str:
     return "en" if found is None or found == UNDETERMINED else found
 
 
-def weigh_terms(counts: Counter[str], top_n: int, language: str | None) -> dict[str, float]:
-    """The ``top_n`` heaviest of ``counts`` (log TF x rarity), L2-normalised, heaviest first
-    (ties: the term sorting later first). Words are stemmed first where the language is
-    (``textanalysis.stems``); a stem's rarity is the lowest of its forms'."""
-    if not counts:
-        return {}
-    lang = statistics_language(language)
-    table = _rarity_table(lang)
-    stemmed: Counter[str] = Counter()
-    stem_rarity: dict[str, float] = {}
-    for word, count in counts.items():
-        value = table.get(word)
-        if value is None:
-            value = table[word] = _compute_rarity(word, lang)
-        if value <= 0:
-            continue
-        term = stem(word, lang) if lang in STEMMED_LANGUAGES else word
-        stemmed[term] += count
-        stem_rarity[term] = min(stem_rarity.get(term, value), value)
-    if not stemmed:
-        return {}
-    terms = list(stemmed)
-    rarities = [stem_rarity[t] for t in terms]
-    tf = np.fromiter(stemmed.values(), dtype=np.float64, count=len(terms))
-    weights = (1.0 + np.log(tf)) * np.asarray(rarities, dtype=np.float64)
-    if len(terms) > top_n:
-        chosen = np.argpartition(weights, len(terms) - top_n)[len(terms) - top_n :]
-    else:
-        chosen = np.arange(len(terms))
-    top = sorted(
-        ((w, terms[k]) for k, w in zip(chosen.tolist(), weights[chosen].tolist(), strict=True)),
-        reverse=True,
-    )
-    top = [(w, t) for w, t in top if w > 0]
-    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    return {t: w / norm for w, t in top}
+def _compute_rarity(term: str, language: str) -> float:
+    shortest = 2 if _HAS_CJK.match(term) else _MIN_TERM_LENGTH  # a bigram is a word there
+    if len(term) < shortest or term.isdigit():
+        return 0.0  # never a term
+    frequency = _frequencies(language).get(term)
+    zipf = math.log10(frequency) + 9.0 if frequency else 0.0
+    return max(0.0, _ZIPF_CEILING - max(zipf, _UNSEEN_ZIPF))
 
 
-def term_vector(text: str, top_n: int, language: str | None = None) -> dict[str, float]:
-    """The ``top_n`` heaviest terms (log TF x rarity), L2-normalised."""
-    return weigh_terms(Counter(_TOKEN.findall(normalise(text))), top_n, language)
+# A document of this many tokens is assumed when a word's general-language frequency is
+# turned into the share of documents that contain it (``TermCounts.presence``).
+_DOCUMENT_TOKENS = 400
+
+
+def _presence(rarities: np.ndarray) -> np.ndarray:
+    """The share of general-language documents of ``_DOCUMENT_TOKENS`` tokens expected to
+    contain a word of each rarity (its Zipf frequency is ``_ZIPF_CEILING - rarity``)."""
+    per_token = 10.0 ** (_ZIPF_CEILING - rarities - 9.0)
+    return -np.expm1(-per_token * _DOCUMENT_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -405,6 +378,20 @@ class Terms:
 
     def as_dict(self) -> dict[int, float]:
         return dict(zip(self.ids.tolist(), self.weights.tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """An article's candidate story terms before weighting (``textanalysis.term_weights``
+    weighs them against the warehouse's document counts): ``term_id`` values, how often
+    each occurs (the headline counted ``headline_repeats`` times) and ``presence``, the
+    share of general-language documents expected to contain it (from wordfreq), which
+    stands in for document counts the warehouse does not have yet. Ordered by
+    log TF x rarity, heaviest first, at most ``candidate_terms``."""
+
+    ids: np.ndarray  # int64
+    counts: np.ndarray  # int64
+    presence: np.ndarray  # float64, in (0, 1]
 
 
 class _Vocabulary:
@@ -481,32 +468,33 @@ class _Vocabulary:
 _VOCABULARY = _Vocabulary()
 
 
-Analysis = tuple[CopyFingerprint, Terms]
-"""Both fingerprints of one article: its copy fingerprint and its story terms."""
+Analysis = tuple[CopyFingerprint, TermCounts]
+"""Both fingerprints of one article: its copy fingerprint and its candidate story terms."""
 
 ArticleText = tuple[str | None, str, str | None]
 """What ``analyse_batch`` reads of an article: (title, body, language)."""
 
 
-def analysis_key(article: ArticleText, dedup: DedupSettings, top_terms: int) -> bytes:
+def analysis_key(article: ArticleText, dedup: DedupSettings, stories: StorySettings) -> bytes:
     """A digest of everything ``analyse`` depends on: an analysis computed elsewhere (by
     the extraction workers) is reused only for the same text under the same settings."""
-    return hashlib.blake2b(repr((article, dedup, top_terms)).encode(), digest_size=16).digest()
+    terms = (stories.headline_repeats, stories.candidate_terms)
+    return hashlib.blake2b(repr((article, dedup, terms)).encode(), digest_size=16).digest()
 
 
 def analyse_ahead(
-    articles: list[ArticleText], dedup: DedupSettings, top_terms: int
+    articles: list[ArticleText], dedup: DedupSettings, stories: StorySettings
 ) -> dict[bytes, Analysis]:
     """``analyse_batch`` keyed by ``analysis_key``, for ``analyse_or_reuse``."""
-    analysed = analyse_batch(articles, dedup, top_terms)
-    keys = (analysis_key(a, dedup, top_terms) for a in articles)
+    analysed = analyse_batch(articles, dedup, stories)
+    keys = (analysis_key(a, dedup, stories) for a in articles)
     return dict(zip(keys, analysed, strict=True))
 
 
 def analyse_or_reuse(
     articles: list[ArticleText],
     dedup: DedupSettings,
-    top_terms: int,
+    stories: StorySettings,
     ready: Mapping[bytes, Analysis],
 ) -> tuple[list[Analysis], int]:
     """``analyse_batch`` of ``articles``, taking each analysis found in ``ready`` (from
@@ -514,9 +502,9 @@ def analyse_or_reuse(
     taken from ``ready``."""
     found: list[Analysis | None] = [None] * len(articles)
     if ready:  # (no digests to compute when nothing was analysed ahead)
-        found = [ready.get(analysis_key(a, dedup, top_terms)) for a in articles]
+        found = [ready.get(analysis_key(a, dedup, stories)) for a in articles]
     missing = [k for k, f in enumerate(found) if f is None]
-    computed = iter(analyse_batch([articles[k] for k in missing], dedup, top_terms))
+    computed = iter(analyse_batch([articles[k] for k in missing], dedup, stories))
     reused = len(articles) - len(missing)
     return [f if f is not None else next(computed) for f in found], reused
 
@@ -524,12 +512,12 @@ def analyse_or_reuse(
 def analyse_batch(
     articles: list[ArticleText],
     dedup: DedupSettings,
-    top_terms: int,
+    stories: StorySettings,
 ) -> list[Analysis]:
     """Both fingerprints of each (title, body, language) from one tokenisation: the copy
-    fingerprint of the body, and the story terms (heaviest first; ties: smaller term id
-    first) of the headline (counted twice: it names the event) and the body. Same values
-    as ``copy_fingerprint`` and ``term_vector`` (the latter keyed by ``term_id``).
+    fingerprint of the body (as ``copy_fingerprint`` gives it), and the candidate story
+    terms (``TermCounts``; ties: smaller term id first) of the headline (counted
+    ``headline_repeats`` times: it names the event) and the body.
 
     The whole batch goes through numpy at once (one vocabulary lookup, one rolling hash,
     one sort for the term counts): per-article numpy calls cost more than the arithmetic.
@@ -541,17 +529,16 @@ def analyse_batch(
         vocabulary.reset()
     floor = max(dedup.min_sentence_words, dedup.shingle_size)
     words: list[str] = []
-    heads: list[int] = []  # headline tokens (counted twice) per article
+    heads: list[int] = []  # headline tokens (counted ``headline_repeats`` times) per article
     lengths: list[int] = []  # body sentence lengths, all articles one after another
     sentence_counts: list[int] = []
     for title, body, _language in articles:
         headline = word_tokens(title) if title else []
         sentences = sentence_tokens(body)
-        words += headline
-        words += headline
+        words += headline * stories.headline_repeats
         for found in sentences:
             words += found
-        heads.append(2 * len(headline))
+        heads.append(stories.headline_repeats * len(headline))
         lengths += map(len, sentences)
         sentence_counts.append(len(sentences))
     ids = vocabulary.lookup(words)
@@ -575,7 +562,7 @@ def analyse_batch(
         np.bincount(sentence_article[evidence], minlength=n),
         dedup.shingle_size,
     )
-    # Story terms: counts per (article, token), weights, top_terms heaviest per article.
+    # Story terms: counts per (article, token), rarity, candidate_terms heaviest per article.
     key = (token_article.astype(np.int64) << 32) | ids
     unique, counts = np.unique(key, return_counts=True)
     owner = (unique >> 32).astype(np.int64)
@@ -603,17 +590,21 @@ def analyse_batch(
     weights = (np.log(counts) + 1.0) * rarities
     term_ids = vocabulary.hashes[token].view(np.int64)
     order = np.lexsort((term_ids, -weights, owner))
-    owner, weights, term_ids = owner[order], weights[order], term_ids[order]
+    owner, counts, rarities, term_ids = owner[order], counts[order], rarities[order], term_ids[order]
     per_article = np.bincount(owner, minlength=n)
     first = np.cumsum(per_article) - per_article
-    top = np.arange(len(owner)) - first[owner] < top_terms
-    owner, weights, term_ids = owner[top], weights[top], term_ids[top]
-    norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=n))
-    weights = weights / np.where(norms > 0, norms, 1.0)[owner]
+    top = np.arange(len(owner)) - first[owner] < stories.candidate_terms
+    owner, counts, rarities, term_ids = owner[top], counts[top], rarities[top], term_ids[top]
+    presence = _presence(rarities)
     bounds = np.cumsum(np.bincount(owner, minlength=n))[:-1].tolist()
     terms = [
-        Terms(t, w)
-        for t, w in zip(_slices(term_ids, bounds), _slices(weights, bounds), strict=True)
+        TermCounts(t, c, p)
+        for t, c, p in zip(
+            _slices(term_ids, bounds),
+            _slices(counts.astype(np.int64), bounds),
+            _slices(presence, bounds),
+            strict=True,
+        )
     ]
     return list(zip(fingerprints, terms, strict=True))
 

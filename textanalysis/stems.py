@@ -6,22 +6,22 @@ thing in different forms ("İstanbul'da" / "İstanbul'un", "Warszawie" / "Warsza
 "بالقاهرة" / "القاهرة") and share fewer terms than they should. Measured on the SemEval-2022
 Task 8 training pairs (bench/story_quality.py; docs/dedup-and-stories.md):
 
-* Turkish and Polish: a word is cut to its first ``PREFIX_LETTERS`` letters (prefix
-  stemming, a known strong baseline for agglutinative and highly inflected languages).
+* Turkish, Polish and Russian: a word is cut to its first six letters; English, German,
+  Spanish, French and Italian to its first seven (prefix stemming, a known strong baseline for
+  agglutinative and highly inflected languages; in the others it joins plurals, cases and
+  derived forms: "election"/"elections", "Regierung"/"Regierungen").
 * Arabic: a light stemmer strips the conjunction (و, ف), the article and the attached
   prepositions (ال, بال, كال, لل, ب, ل, ك) and common suffixes (ها, ات, ون, ين, ية, ه, ة).
   A word that merely starts with ب, ل or ك loses that letter too (كورونا -> ورونا, while
   بكورونا -> كورونا): measured, the one-letter prepositions still gain more than they cost.
-* English, German, Spanish, French and every other language: words as they are (prefix
-  stemming measured no better there).
+* Every other language: words as they are (not measured).
 """
 
 from __future__ import annotations
 
-PREFIX_LETTERS = 6
-PREFIX_STEMMED = frozenset({"tr", "pl"})
+PREFIX_LETTERS = {"tr": 6, "pl": 6, "ru": 6, "en": 7, "de": 7, "es": 7, "fr": 7, "it": 7}
 ARABIC = "ar"
-STEMMED_LANGUAGES = PREFIX_STEMMED | {ARABIC}
+STEMMED_LANGUAGES = frozenset(PREFIX_LETTERS) | {ARABIC}
 
 _AR_CONJUNCTIONS = ("و", "ف")
 _AR_PREFIXES = ("بال", "كال", "لل", "ال", "ب", "ل", "ك")
@@ -44,8 +44,9 @@ def _arabic(word: str) -> str:
 
 def stem(word: str, language: str) -> str:
     """The story-term form of a normalised word in ``language`` (ISO 639-1)."""
-    if language in PREFIX_STEMMED:
-        return word[:PREFIX_LETTERS]
+    letters = PREFIX_LETTERS.get(language)
+    if letters is not None:
+        return word[:letters]
     if language == ARABIC:
         return _arabic(word)
     return word

@@ -25,6 +25,7 @@ import numpy as np
 from config.settings import DedupSettings
 from textanalysis.fingerprints import (
     CopyFingerprint,
+    TermCounts,
     Terms,
     copy_fingerprint,
     copy_fingerprints,
@@ -131,7 +132,8 @@ class BatchArticle:
     day: date  # of its publication, or first seen when undated
     fresh: bool = False  # never deduplicated before: nothing of it is in any index
     fingerprint: CopyFingerprint | None = None
-    terms: Terms | None = None  # story terms, heaviest first
+    candidates: TermCounts | None = None  # candidate story terms, before weighting
+    terms: Terms | None = None  # story terms, weighed (``stories.assign_batch``), heaviest first
     dated: bool = True  # has a publication date (else ``day`` is only when it was first seen)
 
     @property

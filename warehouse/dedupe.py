@@ -44,11 +44,11 @@ def dedupe_batch(
     analysed, reused = analyse_or_reuse(  # one tokenisation per article serves both indexes
         [(b.title, b.body, b.language) for b in batch],
         settings.dedup,
-        settings.stories.top_terms,
+        settings.stories,
         ready or {},
     )
-    for b, (fingerprint, terms) in zip(batch, analysed, strict=True):
-        b.fingerprint, b.terms = fingerprint, terms
+    for b, (fingerprint, candidates) in zip(batch, analysed, strict=True):
+        b.fingerprint, b.candidates = fingerprint, candidates
     linked = link_batch(con, batch, settings.dedup)
     links = linked.links
     record_batch(con, batch, linked.sentences)

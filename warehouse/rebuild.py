@@ -29,6 +29,8 @@ DERIVED_TABLES = (
     "stories",
     "shingle_index",
     "article_terms",
+    "story_term_documents",
+    "story_language_documents",
     "frequent_anchors",
     "dedup_index",
 )

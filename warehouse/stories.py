@@ -33,7 +33,9 @@ import numpy as np
 from scipy import sparse
 
 from config.settings import StorySettings
-from textanalysis.fingerprints import Terms, term_id, term_vector
+from textanalysis import term_weights
+from textanalysis.fingerprints import statistics_language
+from warehouse import term_documents
 from warehouse.copies import BatchArticle, epoch_us, in_list, insert_rows, joined
 from warehouse.story_decider import (
     UNDATED,
@@ -48,18 +50,27 @@ from warehouse.story_decider import (
 def _index_terms(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
 ) -> None:
-    vectors = []
-    for b in batch:
-        terms = b.terms
-        if terms is None:
-            title = b.title or ""
-            found = term_vector(f"{title}\n{title}\n{b.body}", settings.top_terms, b.language)
-            terms = Terms(
-                np.array([term_id(t) for t in found], dtype=np.int64),
-                np.array(list(found.values()), dtype=np.float64),
-            )
-            b.terms = terms
-        vectors.append(terms)
+    """Weigh the batch's candidate terms against the document counts (articles deduplicated
+    for the first time are counted, in batch order) and index each article's heaviest."""
+    candidates = [b.candidates for b in batch]
+    if any(c is None for c in candidates):
+        raise ValueError("assign_batch needs every article's candidate terms (analyse_batch)")
+    languages = [statistics_language(b.language) for b in batch]
+    words = term_weights.vocabulary(candidates, languages)
+    before = term_documents.read(con, words)
+    weighed = term_weights.weigh(
+        candidates,
+        languages,
+        [b.fresh for b in batch],
+        words,
+        before,
+        settings.top_terms,
+        settings.prior_documents,
+    )
+    term_documents.write(con, words, before, weighed.counts_after)
+    for b, terms in zip(batch, weighed.terms, strict=True):
+        b.terms = terms
+    vectors = weighed.terms
     sizes = np.array([len(t.ids) for t in vectors], dtype=np.int64)
     if not sizes.sum():
         return
