@@ -10,7 +10,8 @@ import duckdb
 
 from config.settings import Settings
 from extractors.models import ExtractedArticle
-from textanalysis.fingerprints import Analysis
+from textanalysis.fingerprints import Analysis, analyse_batch, statistics_language
+from textanalysis.term_weights import weigh_alone
 from warehouse import loader
 from warehouse.db import open_connection
 from warehouse.dedupe import DedupeResult, dedupe_articles
@@ -78,3 +79,16 @@ def dedup_outcome(con: duckdb.DuckDBPyConnection) -> tuple[set, set, set]:
         groups.setdefault(story_id, set()).add(ref[article_id])
     labels = set(con.execute("SELECT label FROM stories").fetchall())
     return links, {frozenset(g) for g in groups.values()}, labels
+
+
+def story_vector(text: str, language: str = "en", title: str | None = None) -> dict[int, float]:
+    """The story terms (``term_id`` -> weight) of one text, weighed as the first article of
+    an empty warehouse (wordfreq's statistics alone), as the dedupe step would weigh it."""
+    settings = Settings()
+    [(_fingerprint, candidates)] = analyse_batch(
+        [(title, text, language)], settings.dedup, settings.stories
+    )
+    stories = settings.stories
+    return weigh_alone(
+        candidates, statistics_language(language), stories.top_terms, stories.prior_documents
+    ).as_dict()

@@ -21,7 +21,6 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -590,7 +589,12 @@ def analyse_batch(
     weights = (np.log(counts) + 1.0) * rarities
     term_ids = vocabulary.hashes[token].view(np.int64)
     order = np.lexsort((term_ids, -weights, owner))
-    owner, counts, rarities, term_ids = owner[order], counts[order], rarities[order], term_ids[order]
+    owner, counts, rarities, term_ids = (
+        owner[order],
+        counts[order],
+        rarities[order],
+        term_ids[order],
+    )
     per_article = np.bincount(owner, minlength=n)
     first = np.cumsum(per_article) - per_article
     top = np.arange(len(owner)) - first[owner] < stories.candidate_terms

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textanalysis.fingerprints import Terms, TermCounts
+from textanalysis.fingerprints import TermCounts, Terms
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,7 @@ def vocabulary(candidates: Sequence[TermCounts], languages: Sequence[str]) -> Ba
     sizes = np.array([len(c.ids) for c in candidates], dtype=np.int64)
     row_language = np.repeat(np.array([index[x] for x in languages], dtype=np.int64), sizes)
     row_term = _concatenate([c.ids for c in candidates], np.int64)
-    keys, row_key = np.unique(
-        np.stack([row_language, row_term]), axis=1, return_inverse=True
-    )
+    keys, row_key = np.unique(np.stack([row_language, row_term]), axis=1, return_inverse=True)
     return BatchVocabulary(distinct, keys[0], keys[1], row_key.reshape(-1))
 
 
@@ -104,9 +102,7 @@ def weigh(
     carrying[order] = before.key_documents[sorted_key] + running - before_key
     counts = _concatenate([c.counts for c in candidates], np.int64)
     presence = _concatenate([c.presence for c in candidates], np.float64)
-    idf = np.log(
-        (documents[owner] + prior_documents) / (carrying + prior_documents * presence)
-    )
+    idf = np.log((documents[owner] + prior_documents) / (carrying + prior_documents * presence))
     weights = (1.0 + np.log(np.maximum(counts, 1))) * idf
     term = _concatenate([c.ids for c in candidates], np.int64)
     after_keys = before.key_documents + np.bincount(
@@ -137,8 +133,18 @@ def _heaviest(
     norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=n))
     weights = weights / np.where(norms > 0, norms, 1.0)[owner]
     bounds = np.cumsum(np.bincount(owner, minlength=n))[:-1].tolist()
-    return [Terms(t, w) for t, w in zip(np.split(term, bounds), np.split(weights, bounds), strict=True)]
+    return [
+        Terms(t, w) for t, w in zip(np.split(term, bounds), np.split(weights, bounds), strict=True)
+    ]
 
 
 def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+
+
+def weigh_alone(candidates: TermCounts, language: str, top_terms: int, prior: float) -> Terms:
+    """``candidates`` weighed as the first article of an empty warehouse: by wordfreq's
+    general-language statistics alone."""
+    words = vocabulary([candidates], [language])
+    empty = CorpusCounts(np.zeros(len(words.key_term), dtype=np.int64), {})
+    return weigh([candidates], [language], [True], words, empty, top_terms, prior).terms[0]
