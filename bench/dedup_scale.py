@@ -65,6 +65,7 @@ from wordfreq import top_n_list, word_frequency
 
 from config.settings import Settings
 from extractors.models import ExtractedArticle
+from textanalysis import term_weights
 from textanalysis.fingerprints import analyse_batch
 from warehouse import loader
 from warehouse.db import open_connection, transaction
@@ -172,11 +173,54 @@ def _analyse_chunk(texts: list[tuple[str, str]]) -> list[tuple]:
     settings = Settings()
     result = []
     for title, body in texts:
-        [(fp, vector)] = analyse_batch(
-            [(title, body, "en")], settings.dedup, settings.stories.top_terms
-        )
-        result.append((np.unique(fp.anchors), fp.sentence_count, vector.as_dict()))
+        [(fp, candidates)] = analyse_batch([(title, body, "en")], settings.dedup, settings.stories)
+        result.append((np.unique(fp.anchors), fp.sentence_count, candidates))
     return result
+
+
+class _RunningCounts:
+    """The preload's document counts (one language), kept in memory and written at the end:
+    term ids sorted, with the articles carrying each."""
+
+    def __init__(self) -> None:
+        self.terms = np.empty(0, dtype=np.int64)
+        self.documents = np.empty(0, dtype=np.int64)
+        self.articles = 0
+
+    def weigh(self, candidates: list, settings: Settings) -> list:
+        """Weigh a chunk as the dedupe step would (``term_weights``), then count it."""
+        languages = ["en"] * len(candidates)
+        words = term_weights.vocabulary(candidates, languages)
+        at = np.searchsorted(self.terms, words.key_term)
+        known = at < len(self.terms)
+        known[known] = self.terms[at[known]] == words.key_term[known]
+        before = np.zeros(len(words.key_term), dtype=np.int64)
+        before[known] = self.documents[at[known]]
+        weighed = term_weights.weigh(
+            candidates,
+            languages,
+            [True] * len(candidates),
+            words,
+            term_weights.CorpusCounts(before, {"en": self.articles}),
+            settings.stories.top_terms,
+            settings.stories.prior_documents,
+        )
+        after = weighed.counts_after.key_documents
+        self.documents[at[known]] = after[known]
+        terms = np.concatenate([self.terms, words.key_term[~known]])
+        documents = np.concatenate([self.documents, after[~known]])
+        order = np.argsort(terms, kind="stable")
+        self.terms, self.documents = terms[order], documents[order]
+        self.articles = weighed.counts_after.language_documents["en"]
+        return [t.as_dict() for t in weighed.terms]
+
+    def store(self, con) -> None:
+        con.register("bulk_counts", {"term": self.terms, "documents": self.documents})
+        con.execute(
+            "INSERT INTO story_term_documents SELECT 'en', term, documents FROM bulk_counts"
+        )
+        con.unregister("bulk_counts")
+        con.execute("INSERT INTO story_language_documents VALUES ('en', ?)", [self.articles])
 
 
 def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
@@ -188,6 +232,7 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
     started = time.perf_counter()
     seq = 0
     ids_by_ref: dict[str, str] = {}
+    counts = _RunningCounts()
 
     def flush(items: list[Generated], analysed: list[tuple]) -> None:
         nonlocal seq
@@ -216,7 +261,8 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
         )
         anchor_seq, anchor_val, sentences = [], [], []
         t_term, t_seq, t_weight, t_day, t_heavy = [], [], [], [], []
-        for g, (anchors, sentence_count, vector) in zip(items, analysed, strict=True):
+        vectors = counts.weigh([a[2] for a in analysed], settings)
+        for g, (anchors, sentence_count, _), vector in zip(items, analysed, vectors, strict=True):
             seq += 1
             anchor_val.append(anchors)
             anchor_seq.append(np.full(len(anchors), seq, dtype=np.int32))
@@ -313,6 +359,7 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
             "DELETE FROM shingle_index WHERE anchor IN (SELECT unnest($1))",
             [[a for a, _ in frequent]],
         )
+    counts.store(con)
     con.execute("CHECKPOINT")
     rows = con.execute("SELECT count(*) FROM shingle_index").fetchone()[0]
     terms = con.execute("SELECT count(*) FROM article_terms").fetchone()[0]

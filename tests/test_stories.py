@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -194,6 +195,39 @@ def test_labels_kept_incrementally_equal_a_recomputation_from_all_members(
     assert con.execute(
         "SELECT count(*) = count(DISTINCT article_id) FROM story_members"
     ).fetchone() == (True,)
+
+
+def test_a_story_is_labelled_in_the_language_most_of_its_members_are_in(db_path: Path) -> None:
+    """An English report comes first, then two German ones name the same people and
+    places: the story is German, so its label is the earliest German headline; a
+    recomputation from all members (rebuild) gives the same label."""
+    names = "Haringey Laming Shoesmith Ofsted Tottenham Balls Connelly"
+    english = (
+        f"{names}. The council in Haringey answered the Laming review. Shoesmith and Ofsted "
+        "faced questions in Tottenham after Balls spoke; the Connelly case went on."
+    )
+    german = (
+        f"{names}. Der Rat von Haringey antwortete auf den Laming-Bericht. Shoesmith und "
+        "Ofsted standen in Tottenham in der Kritik, nachdem Balls sprach; der Fall Connelly."
+    )
+    items = {
+        "en": replace(article(english, "Council answers review", date(2025, 1, 1)), language="en"),
+        "de1": replace(
+            article(german, "Rat antwortet auf Bericht", date(2025, 1, 2)), language="de"
+        ),
+        "de2": replace(
+            article(german + " Weitere Fragen folgten.", "Fragen an den Rat", date(2025, 1, 3)),
+            language="de",
+        ),
+    }
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(con, items)
+    story = stories(con)
+    assert story[ids["en"]] == story[ids["de1"]] == story[ids["de2"]]
+    label = lambda: con.execute("SELECT label FROM stories").fetchall()  # noqa: E731
+    assert label() == [("Rat antwortet auf Bericht",)]
+    rebuild(con, Settings(), batch_size=1)
+    assert label() == [("Rat antwortet auf Bericht",)]
 
 
 # --- the pure decider ------------------------------------------------------------------------

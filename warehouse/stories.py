@@ -35,6 +35,7 @@ from scipy import sparse
 from config.settings import StorySettings
 from textanalysis import term_weights
 from textanalysis.fingerprints import statistics_language
+from textanalysis.language import UNDETERMINED, primary_subtag
 from warehouse import term_documents
 from warehouse.copies import BatchArticle, epoch_us, in_list, insert_rows, joined
 from warehouse.story_decider import (
@@ -233,6 +234,7 @@ class _Story:
     label: str
     created_at: int
     label_key: tuple[int, str] | None  # (label_at, label_article_id): the label's article
+    label_language: str = "und"  # the label article's primary language (when read)
 
     @classmethod
     def from_row(
@@ -242,10 +244,11 @@ class _Story:
         created_at: int,
         label_at: int | None,
         article_id: str | None,
+        label_language: str = "und",
     ) -> _Story:
         """From query columns; no label article when ``article_id`` is NULL."""
         key = (label_at, article_id) if article_id is not None else None
-        return cls(story_id, label, created_at, key)
+        return cls(story_id, label, created_at, key, label_language)
 
 
 def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[str, _Story]:
@@ -253,10 +256,11 @@ def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[s
     if not wanted:
         return {}
     rows = con.execute(  # a join on the split list: twice as fast as IN for long lists
-        """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
+        f"""WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
            SELECT s.story_id, s.label, epoch_us(s.created_at), epoch_us(s.label_at),
-                  s.label_article_id
-           FROM w JOIN stories s ON s.story_id = w.story_id""",
+                  s.label_article_id, {_PRIMARY_LANGUAGE}
+           FROM w JOIN stories s ON s.story_id = w.story_id
+           LEFT JOIN articles a ON a.article_id = s.label_article_id""",
         [joined(wanted)],
     ).fetchall()
     return {r[0]: _Story.from_row(*r) for r in rows}
@@ -298,24 +302,38 @@ def _write_stories(
 
 def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) -> None:
     """Recompute the labels of ``story_ids`` from all their members (the slow path, for
-    stories that may have lost their label's article). A story's label is the headline of
-    its earliest original (non-copy) article; a story without one keeps its label. Only
-    changed rows are written."""
+    stories that may have lost their label's article or whose dominant language may have
+    changed). A story's label is the headline of its earliest original (non-copy) article
+    in the story's dominant language (the language most of its members are in, ``und``
+    not counted; ties: the language of the earliest member), else of its earliest
+    original; a story without one keeps its label. Only changed rows are written."""
     if not story_ids:
         return
     rows = con.execute(
-        """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id),
-           holder AS (
-               SELECT m.story_id,
-                      arg_min(a.title, (coalesce(a.published_at, a.first_seen_at),
-                                        a.article_id)) AS label,
-                      min(epoch_us(coalesce(a.published_at, a.first_seen_at))) AS label_at,
-                      arg_min(a.article_id, (coalesce(a.published_at, a.first_seen_at),
-                                             a.article_id)) AS article_id
+        f"""WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id),
+           members AS (
+               SELECT m.story_id, a.article_id, a.title, d.article_id IS NULL AS original,
+                      epoch_us(coalesce(a.published_at, a.first_seen_at)) AS happened_at,
+                      {_PRIMARY_LANGUAGE} AS language
                FROM w JOIN story_members m ON m.story_id = w.story_id
                JOIN articles a ON a.article_id = m.article_id
-               LEFT JOIN duplicate_links d ON d.article_id = m.article_id
-               WHERE d.article_id IS NULL AND a.title IS NOT NULL
+               LEFT JOIN duplicate_links d ON d.article_id = m.article_id),
+           dominant AS (
+               SELECT story_id, arg_min(language, (-n, earliest)) AS language
+               FROM (SELECT story_id, language, count(*) AS n,
+                            min((happened_at, article_id)) AS earliest
+                     FROM members WHERE language <> 'und' GROUP BY story_id, language)
+               GROUP BY story_id),
+           holder AS (
+               SELECT m.story_id,
+                      arg_min(m.title, (m.language IS DISTINCT FROM d.language, m.happened_at,
+                                        m.article_id)) AS label,
+                      arg_min(m.happened_at, (m.language IS DISTINCT FROM d.language, m.happened_at,
+                                     m.article_id)) AS label_at,
+                      arg_min(m.article_id, (m.language IS DISTINCT FROM d.language, m.happened_at,
+                                             m.article_id)) AS article_id
+               FROM members m LEFT JOIN dominant d ON d.story_id = m.story_id
+               WHERE m.original AND m.title IS NOT NULL
                GROUP BY m.story_id)
            SELECT s.story_id, coalesce(h.label, s.label), epoch_us(s.created_at), h.label_at,
                   h.article_id, s.label, epoch_us(s.label_at), s.label_article_id
@@ -325,6 +343,26 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) 
     ).fetchall()
     changed = [_Story.from_row(*r[:5]) for r in rows if (r[1], r[3], r[4]) != r[5:]]
     _write_stories(con, changed, {c.story_id for c in changed}, now)
+
+
+_PRIMARY_LANGUAGE = "lower(split_part(replace(coalesce(a.language, 'und'), '_', '-'), '-', 1))"
+"""SQL: an article's primary language subtag (``a`` is ``articles``), ``und`` when none."""
+
+
+def _mixed_languages(
+    batch: list[BatchArticle], decision: StoryDecision, known: dict[str, _Story]
+) -> set[str]:
+    """Stories (final ids) whose label the fast path cannot keep: merged ones, and those the
+    batch gave a member in another language than their label's article (or each other),
+    since the dominant language may then have changed. A member in the label's language
+    only strengthens that language, so the earliest-original rule holds there."""
+    languages: dict[str, set[str]] = {}
+    for story, row in known.items():
+        final = decision.merged.get(story, story)
+        languages.setdefault(final, set()).add(row.label_language)
+    for b, member in zip(batch, decision.members, strict=True):
+        languages.setdefault(member.story_id, set()).add(primary_subtag(b.language) or UNDETERMINED)
+    return {s for s, found in languages.items() if len(found) > 1} | set(decision.merged.values())
 
 
 def _label_candidates(
@@ -416,7 +454,8 @@ def assign_batch(
     if fresh:
         placed = {m.article_id: m.story_id for m in decision.members}
         current = {a: decision.merged.get(s, s) for a, s in membership.items()} | placed
-        relabel(con, {current[a] for a in relinked if a in current}, now)
+        mixed = _mixed_languages(batch, decision, known)
+        relabel(con, {current[a] for a in relinked if a in current} | mixed, now)
     else:  # stale articles may have held labels, here or in the stories they left
         relabel(con, touched | {decision.merged.get(s, s) for s in left}, now)
     return touched
