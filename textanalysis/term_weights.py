@@ -41,6 +41,7 @@ class BatchVocabulary:
     key_language: np.ndarray  # int64 index into ``languages``, one per key
     key_term: np.ndarray  # int64 term id, one per key
     row_key: np.ndarray  # int64 key index of every candidate row
+    row_order: np.ndarray  # the rows sorted by key, then by article (a stable sort)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,18 @@ def vocabulary(candidates: Sequence[TermCounts], languages: Sequence[str]) -> Ba
     sizes = np.array([len(c.ids) for c in candidates], dtype=np.int64)
     row_language = np.repeat(np.array([index[x] for x in languages], dtype=np.int64), sizes)
     row_term = _concatenate([c.ids for c in candidates], np.int64)
-    keys, row_key = np.unique(np.stack([row_language, row_term]), axis=1, return_inverse=True)
-    return BatchVocabulary(distinct, keys[0], keys[1], row_key.reshape(-1))
+    if len(distinct) > 1:
+        order = np.lexsort((row_term, row_language))  # stable: rows of a key stay in order
+    else:
+        order = np.argsort(row_term, kind="stable")
+    sorted_language, sorted_term = row_language[order], row_term[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (sorted_language[1:] != sorted_language[:-1]) | (
+        sorted_term[1:] != sorted_term[:-1]
+    )
+    row_key = np.empty(len(order), dtype=np.int64)
+    row_key[order] = np.cumsum(starts) - 1
+    return BatchVocabulary(distinct, sorted_language[starts], sorted_term[starts], row_key, order)
 
 
 def weigh(
@@ -93,7 +104,7 @@ def weigh(
     # Articles carrying each row's term up to the row's article (it included, when counted):
     # rows sorted by (key, article), then a running count within each key.
     row_counted = is_counted[owner].astype(np.int64)
-    order = np.lexsort((owner, words.row_key))
+    order = words.row_order
     sorted_key = words.row_key[order]
     running = np.cumsum(row_counted[order])
     key_start = np.searchsorted(sorted_key, sorted_key)  # first row of each row's key
