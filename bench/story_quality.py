@@ -345,8 +345,9 @@ def cross_validate(
 ) -> tuple[list[bool], dict[str, list[int]]]:
     """Held-out predictions of ``FOLDS`` folds: each fold is predicted by the grid setting
     with the best F1 on the other folds among those with at least ``min_precision`` there
-    (over all same-language pairs, or per language set when ``choose`` is "per-language");
-    also the setting chosen per key and fold."""
+    (over all same-language pairs, or per language set when ``choose`` is "per-language";
+    on a tie, the one that calls fewer pairs "same story": precision is the floor); also
+    the setting chosen per key and fold."""
     order = list(range(len(pairs)))
     random.Random(seed).shuffle(order)
     fold_of = {k: n % FOLDS for n, k in enumerate(order)}
@@ -365,6 +366,7 @@ def cross_validate(
                 key=lambda g: (
                     found[g].precision >= min_precision,
                     found[g].f1 if found[g].precision >= min_precision else found[g].precision,
+                    -(found[g].tp + found[g].fp),  # ties: the more cautious setting
                     -g,
                 ),
             )

@@ -8,11 +8,15 @@
   that very n-gram, so anchors index candidates with one row per sentence.
   Hashes are stable across processes and machines: each token is hashed once with
   blake2b and n-grams combine token hashes polynomially (mod 2^64).
-* Story grouping works on weighted terms: log TF times a rarity weight taken from
-  wordfreq's general-language frequencies in the article's language, so a story's names
-  ("Haringey", "Laming") weigh far more than words every article uses ("said", "report").
-  In Turkish, Polish and Arabic the terms are light stems (``textanalysis.stems``); a
-  stem's rarity is that of its most common form in the article.
+* Story grouping works on weighted terms. Here each article gets its candidate terms
+  (``TermCounts``): counts, and how common each is in general language (wordfreq's
+  frequencies in the article's language), so a story's names ("Haringey", "Laming") can
+  weigh far more than words every article uses ("said", "report"); the weights
+  themselves come from ``textanalysis.term_weights``, against the warehouse's document
+  counts. Terms are stems where the language has them (``textanalysis.stems``); a stem is
+  as common as its most common form in the article.
+* Chinese and Japanese text is tokenised into overlapping character bigrams (for both
+  fingerprints), as those languages write words without spaces.
 """
 
 from __future__ import annotations

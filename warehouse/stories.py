@@ -1,6 +1,8 @@
 """Story grouping: articles about the same event share a story.
 
-Incremental: each new article's heaviest terms go into ``article_terms`` (term hash, seq,
+Incremental: each new article's terms are weighed against the per-language document
+counts (``textanalysis.term_weights``, ``warehouse.term_documents``), which then count it;
+its heaviest terms go into ``article_terms`` (term hash, seq,
 weight, day, and whether the term is among its ``retrieval_terms`` heaviest); one query
 per batch finds the articles indexed before it within the time window that share at
 least ``retrieval_min_shared`` of those heaviest terms, then computes their exact
