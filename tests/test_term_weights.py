@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config.settings import Settings
 from tests.helpers import article, fresh_db, load_and_dedupe
 from textanalysis.fingerprints import TermCounts, Terms
 from textanalysis.term_weights import CorpusCounts, vocabulary, weigh
+from warehouse.rebuild import rebuild
 
 TOP, PRIOR = 5, 50.0
 
@@ -100,3 +103,26 @@ def test_the_warehouse_counts_each_article_once(db_path: Path) -> None:
     assert terms[0] > 0 and terms[1] == 2
     load_and_dedupe(con, {"a": article(text + " Updated.", "Laming review")})
     assert counts() == [("en", 2)]
+
+
+def test_a_rebuild_counts_every_article_as_incremental_runs_did(db_path: Path) -> None:
+    con = fresh_db(db_path)
+    load_and_dedupe(
+        con,
+        {
+            "a": article("Haringey council published the Laming review today.", "Review"),
+            "b": replace(
+                article("Die Regierung in Berlin beschloss das Gesetz heute.", "Gesetz"),
+                language="de",
+            ),
+            "c": article("Ofsted inspected Haringey children's services again.", "Ofsted"),
+        },
+    )
+    state = lambda: (  # noqa: E731
+        sorted(con.execute("SELECT * FROM story_language_documents").fetchall()),
+        sorted(con.execute("SELECT * FROM story_term_documents").fetchall()),
+    )
+    before = state()
+    assert sum(n for _language, n in before[0]) == 3
+    rebuild(con, Settings(), batch_size=2)
+    assert state() == before

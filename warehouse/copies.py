@@ -135,6 +135,7 @@ class BatchArticle:
     candidates: TermCounts | None = None  # candidate story terms, before weighting
     terms: Terms | None = None  # story terms, weighed (``stories.assign_batch``), heaviest first
     dated: bool = True  # has a publication date (else ``day`` is only when it was first seen)
+    indexed_before: bool = False  # was in the indexes (and the story term counts) already
 
     @property
     def chronology(self) -> tuple:
@@ -167,16 +168,14 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
         ).fetchall()
     rows.sort(key=lambda r: (r[4], r[5], r[0]))
     maybe_indexed = [r[0] for r in rows if not r[6]]
-    old = (
-        [
-            r[0]
-            for r in con.execute(
-                f"SELECT seq FROM dedup_index WHERE article_id IN {in_list(maybe_indexed)}"
-            ).fetchall()
-        ]
+    indexed = dict(
+        con.execute(
+            f"SELECT article_id, seq FROM dedup_index WHERE article_id IN {in_list(maybe_indexed)}"
+        ).fetchall()
         if maybe_indexed
         else []
     )
+    old = list(indexed.values())
     if old:
         for table in ("shingle_index", "article_terms", "dedup_index"):
             con.execute(f"DELETE FROM {table} WHERE seq IN {in_list(old)}")
@@ -193,6 +192,7 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) ->
             day=r[4].date(),
             fresh=bool(r[6]),
             dated=bool(r[7]),
+            indexed_before=r[0] in indexed,
         )
         for k, r in enumerate(rows)
     ]

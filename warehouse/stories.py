@@ -53,8 +53,9 @@ from warehouse.story_decider import (
 def _index_terms(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
 ) -> None:
-    """Weigh the batch's candidate terms against the document counts (articles deduplicated
-    for the first time are counted, in batch order) and index each article's heaviest."""
+    """Weigh the batch's candidate terms against the document counts (articles indexed for
+    the first time, or again after a rebuild cleared the indexes, are counted, in batch
+    order) and index each article's heaviest."""
     candidates = [b.candidates for b in batch]
     if any(c is None for c in candidates):
         raise ValueError("assign_batch needs every article's candidate terms (analyse_batch)")
@@ -64,7 +65,7 @@ def _index_terms(
     weighed = term_weights.weigh(
         candidates,
         languages,
-        [b.fresh for b in batch],
+        [not b.indexed_before for b in batch],
         words,
         before,
         settings.top_terms,
