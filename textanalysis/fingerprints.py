@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,16 +29,10 @@ from itertools import pairwise
 import numpy as np
 
 from config.settings import DedupSettings
+from textanalysis.folding import normalise
 from textanalysis.language import UNDETERMINED, primary_subtag
 from textanalysis.stems import STEMMED_LANGUAGES, stem
 
-_PUNCTUATION_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2026": "...",
-    }
-)  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 # The same sentence breaks, found faster: the end mark is consumed instead of looked behind
 # (it is no word character, so each sentence keeps the same tokens).
@@ -53,11 +46,6 @@ _ASCII_NON_WORD = str.maketrans(
 )
 _SHINGLE_BASE = np.uint64(1_000_003)
 _EMPTY_U64 = np.empty(0, dtype=np.uint64)
-
-
-def normalise(text: str) -> str:
-    """Case-fold and unify quote, dash and space styles, which syndication often changes."""
-    return unicodedata.normalize("NFKC", text).translate(_PUNCTUATION_FOLD).casefold()
 
 
 def tokens(text: str) -> list[str]:
