@@ -194,7 +194,7 @@ def load(
         for item in articles:
             ref = refs.get(item.source_ref, item.source_ref)
             article, known = item.article, stored.get(ref)
-            if item.source_ref in unanalysed and not (known and known.unchanged(article)):
+            if item.source_ref in unanalysed and (known is None or not known.unchanged(article)):
                 # Unchanged when extraction began; but on a DuckLake runs overlap, and one may
                 # have loaded other text under its ref since (its fingerprints are computed by
                 # the dedupe)
