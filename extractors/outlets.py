@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from courlan import extract_domain
-
 FEED = "feed"
 MANIFEST = "manifest"
 SITE_NAME = "site_name"
@@ -30,6 +28,10 @@ def registered_domain(url: str | None) -> str | None:
         return None
     if not host or "." not in host or host.replace(".", "").isdigit():
         return None
+    # Imported on first use, not with this module: the loader imports this module, and a
+    # run that loads nothing new (or only articles without a URL) needs no courlan.
+    from courlan import extract_domain
+
     try:
         return extract_domain(url, fast=True)
     except (ValueError, TypeError):

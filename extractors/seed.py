@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from extractors import dates, outlets
-from extractors.html import FeedHints, extract_html
 from extractors.models import ExtractedArticle
 from extractors.plaintext import extract_plaintext
 from sources.seeds import SeedMetadata
@@ -18,6 +17,10 @@ def extract_seed(name: str, raw: bytes, metadata: SeedMetadata) -> ExtractedArti
     """The manifest's metadata wins over what the text suggests (a person wrote it down):
     its outlet is the outlet, its date a ``manifest`` claim that outranks the text's."""
     if name.lower().endswith(HTML_SUFFIXES):
+        # Imported for the first HTML seed, not with this module: trafilatura, lxml and
+        # htmldate take ~0.1 s to import, which a folder of plain-text seeds never needs.
+        from extractors.html import FeedHints, extract_html
+
         hints = FeedHints(published_at=None, language=metadata.language, outlet=metadata.outlet)
         article = extract_html(raw, url=metadata.url, hints=hints)
     else:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from config.settings import Settings
-from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
 from warehouse.dedupe import CHUNK, dedupe_articles
 from warehouse.location import WarehouseLocation
+
+if TYPE_CHECKING:
+    from textanalysis.fingerprints import Analysis
 
 DEDUPE_EVERY = 10 * CHUNK
 """A flow loading more than this many new or changed articles dedupes them every this

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from extractors.models import ExtractedArticle
-from textanalysis.fingerprints import Analysis, analyse_ahead
 from textanalysis.language import article_language
+
+if TYPE_CHECKING:
+    from textanalysis.fingerprints import Analysis
 
 
 def with_language(article: ExtractedArticle) -> ExtractedArticle:
@@ -23,6 +26,12 @@ def with_language(article: ExtractedArticle) -> ExtractedArticle:
 def fingerprints_of(articles: Iterable[ExtractedArticle]) -> dict[bytes, Analysis]:
     """The dedupe's fingerprints of freshly extracted articles, computed in the extraction
     task (a worker process or a Dask worker), so the writer only looks them up."""
-    settings = Settings()
     texts = [(a.title, a.text, a.language) for a in articles]
+    if not texts:  # e.g. every file of a seed run unchanged
+        return {}
+    # Imported here, not with this module: it loads numpy, which a run that extracted
+    # nothing new never needs (warehouse.dedupe defers it likewise).
+    from textanalysis.fingerprints import analyse_ahead
+
+    settings = Settings()
     return analyse_ahead(texts, settings.dedup, settings.stories)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 
@@ -26,10 +27,12 @@ from sources.seeds import (
     scan_seed_folder,
     stable_refs,
 )
-from textanalysis.fingerprints import Analysis
 from warehouse import loader
 from warehouse.db import connection
 from warehouse.location import WarehouseLocation, locate
+
+if TYPE_CHECKING:
+    from textanalysis.fingerprints import Analysis
 
 apply_prefect_defaults()  # prefect.yaml names this module: a process may start here
 
@@ -37,6 +40,8 @@ apply_prefect_defaults()  # prefect.yaml names this module: a process may start 
 MAX_SEED_BYTES = 5_000_000
 # Seed files per extraction task.
 EXTRACT_BATCH = 25
+# The warehouse source of a seed folder: (kind, the folder's absolute path).
+SOURCE_KIND = "seed_folder"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ class ExtractedSeeds:
     articles: list[loader.ArticleInput]
     failures: list[loader.FailedInput]
     fingerprints: dict[bytes, Analysis]
+    # refs of the articles found unchanged: their language was not detected again, nor
+    # their fingerprints computed (the loader finds them unchanged and writes nothing)
+    unanalysed: frozenset[str] = frozenset()
 
 
 @task(name="discover")
@@ -79,47 +87,91 @@ def read_seed(seed: SeedFile) -> SeedBytes | loader.FailedInput:
 
 
 @task(name="extract")
-def extract(seeds: list[SeedBytes]) -> ExtractedSeeds:
-    """Extract and fingerprint a batch of seed files: a pure function of their bytes, run
-    wherever the flow's extraction runner puts it."""
+def extract(seeds: list[SeedBytes], stored: dict[str, loader.StoredText]) -> ExtractedSeeds:
+    """Extract a batch of seed files and analyse (language, fingerprints) the articles whose
+    text is not what the warehouse holds for their ref (``stored``): a pure function of its
+    inputs, run wherever the flow's extraction runner puts it. An unchanged file costs its
+    extraction only; analysing it again (the language model and word statistics take a
+    second to load) would change nothing."""
     articles: list[loader.ArticleInput] = []
     failures: list[loader.FailedInput] = []
+    unanalysed: set[str] = set()
     for seed in seeds:
         try:
-            article = with_language(extract_seed(seed.name, seed.raw, seed.metadata))
+            article = extract_seed(seed.name, seed.raw, seed.metadata)
+            known = stored.get(seed.ref)
+            if known is not None and known.unchanged(article):
+                unanalysed.add(seed.ref)
+            else:
+                article = with_language(article)
         except ExtractionError as exc:
             failures.append(loader.FailedInput(seed.ref, "extract", exc.reason, exc.detail))
         else:
             articles.append(loader.ArticleInput(source_ref=seed.ref, article=article))
-    return ExtractedSeeds(articles, failures, fingerprints_of(a.article for a in articles))
+    analysed = (a.article for a in articles if a.source_ref not in unanalysed)
+    return ExtractedSeeds(articles, failures, fingerprints_of(analysed), frozenset(unanalysed))
 
 
-def extract_all(scan: SeedScan) -> ExtractedSeeds:
+def candidate_refs(files: list[SeedFile]) -> list[str]:
+    """The refs a seed file's article may be stored under (see ``stable_refs``)."""
+    return [ref for seed in files for ref in (seed.identity, seed.name)]
+
+
+def stored_seed_texts(
+    warehouse: WarehouseLocation, folder: Path, files: list[SeedFile]
+) -> dict[str, loader.StoredText]:
+    """By seed identity, the text the warehouse holds for each file (under the ref the
+    load step will find it by)."""
+    with connection(warehouse) as con:
+        source_id = loader.source_id_of(SOURCE_KIND, str(folder.resolve()))
+        stored = loader.stored_texts(con, source_id, candidate_refs(files))
+    refs = stable_refs(files, stored)
+    return {identity: stored[ref] for identity, ref in refs.items() if ref in stored}
+
+
+def _known(
+    stored: dict[str, loader.StoredText], seeds: list[SeedBytes]
+) -> dict[str, loader.StoredText]:
+    """The part of ``stored`` an extraction task of ``seeds`` needs."""
+    return {seed.ref: stored[seed.ref] for seed in seeds if seed.ref in stored}
+
+
+def extract_all(scan: SeedScan, stored: dict[str, loader.StoredText]) -> ExtractedSeeds:
     """Read every file here, extract them in batches on the extraction runner; the paths
-    discovery skipped are failures too."""
+    discovery skipped are failures too. ``stored``: ``stored_seed_texts``."""
     logger = get_run_logger()
     files = scan.files
     articles: list[loader.ArticleInput] = []
     failures = [loader.FailedInput(s.ref, "discover", s.reason, s.detail) for s in scan.skipped]
     fingerprints: dict[bytes, Analysis] = {}
+    unanalysed: set[str] = set()
     readable: list[SeedBytes] = []
     for seed in files:
         read = read_seed(seed)
         (failures if isinstance(read, loader.FailedInput) else readable).append(read)
     batches = [readable[i : i + EXTRACT_BATCH] for i in range(0, len(readable), EXTRACT_BATCH)]
     with extraction_runner(len(batches)) as runner:
-        futures = [runner.submit(extract, {"seeds": batch}) for batch in batches]
+        futures = [
+            runner.submit(extract, {"seeds": batch, "stored": _known(stored, batch)})
+            for batch in batches
+        ]
         for future in futures:
             extracted = future.result()
             articles += extracted.articles
             failures += extracted.failures
             fingerprints.update(extracted.fingerprints)
+            unanalysed |= extracted.unanalysed
     for failure in failures:
         logger.warning(
             "extract: %s refused (%s) %s", failure.item_ref, failure.reason, failure.detail
         )
-    logger.info("extract: %d article(s), %d failure(s)", len(articles), len(failures))
-    return ExtractedSeeds(articles, failures, fingerprints)
+    logger.info(
+        "extract: %d article(s) (%d unchanged, not analysed again), %d failure(s)",
+        len(articles),
+        len(unanalysed),
+        len(failures),
+    )
+    return ExtractedSeeds(articles, failures, fingerprints, frozenset(unanalysed))
 
 
 @task(name="load")
@@ -130,20 +182,26 @@ def load(
     files: list[SeedFile],
     articles: list[loader.ArticleInput],
     failures: list[loader.FailedInput],
+    unanalysed: frozenset[str],
 ) -> loader.LoadResult:
+    """Load the articles and failures under the refs their files are stored under
+    (``stable_refs``). ``unanalysed``: the refs of the articles extraction found unchanged."""
     with connection(warehouse) as con:
-        source_id = loader.ensure_source(
-            con, "seed_folder", str(folder.resolve()), name=folder.name
-        )
-        stored = con.execute(
-            "SELECT source_ref FROM articles WHERE source_id = ? "
-            "AND source_ref IN (SELECT unnest(?::VARCHAR[]))",
-            [source_id, [ref for seed in files for ref in (seed.identity, seed.name)]],
-        ).fetchall()
-        refs = stable_refs(files, (row[0] for row in stored))
-        articles = [replace(a, source_ref=refs.get(a.source_ref, a.source_ref)) for a in articles]
+        source_id = loader.ensure_source(con, SOURCE_KIND, str(folder.resolve()), name=folder.name)
+        stored = loader.stored_texts(con, source_id, candidate_refs(files))
+        refs = stable_refs(files, stored)
+        to_load = []
+        for item in articles:
+            ref = refs.get(item.source_ref, item.source_ref)
+            article, known = item.article, stored.get(ref)
+            if item.source_ref in unanalysed and (known is None or not known.unchanged(article)):
+                # Unchanged when extraction began; but on a DuckLake runs overlap, and one may
+                # have loaded other text under its ref since (its fingerprints are computed by
+                # the dedupe)
+                article = with_language(article)
+            to_load.append(replace(item, source_ref=ref, article=article))
         failures = [replace(f, item_ref=refs.get(f.item_ref, f.item_ref)) for f in failures]
-        result = loader.load_articles(con, source_id, run_id, articles)
+        result = loader.load_articles(con, source_id, run_id, to_load)
         loader.record_failures(con, source_id, run_id, failures)
     get_run_logger().info(
         "load: %d added, %d updated, %d unchanged",
@@ -164,8 +222,16 @@ def ingest_seeds(
     warehouse = locate(resolve_db_path(db))  # resolved once, passed on
     with warehouse_run(warehouse, "ingest_seeds", str(folder)) as run_id:
         scan = discover(folder, follow_symlinks)
-        extracted = extract_all(scan)
-        loaded = load(warehouse, folder, run_id, scan.files, extracted.articles, extracted.failures)
+        extracted = extract_all(scan, stored_seed_texts(warehouse, folder, scan.files))
+        loaded = load(
+            warehouse,
+            folder,
+            run_id,
+            scan.files,
+            extracted.articles,
+            extracted.failures,
+            extracted.unanalysed,
+        )
         deduped = dedupe_loaded(warehouse, extracted.fingerprints)
         refresh_search(warehouse)
         send_alerts(warehouse)  # never fails the run

@@ -249,3 +249,38 @@ def test_seed_inputs_that_fail_give_exit_4_and_are_named(seed_folder: Path, db_p
     code, out = run_cli(["ingest", "seeds", str(seed_folder), "--db", str(db_path)])
     assert code == EXIT_OK
     assert "articles: 0 added, 0 updated, 5 unchanged, 0 failed" in out
+
+
+def test_a_manual_run_sends_no_heartbeats_unless_they_are_set() -> None:
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    from presswatch.commands.ingest import manual_run
+
+    with manual_run():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency is not None  # Prefect's default
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 60}), manual_run():
+        assert get_current_settings().flows.heartbeat_frequency == 60
+
+
+def test_a_manual_seed_run_is_a_completed_flow_run(seed_folder: Path, db_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    for _ in range(2):  # the second finds every file unchanged
+        assert run_cli(["ingest", "seeds", str(seed_folder), "--db", str(db_path)])[0] == EXIT_OK
+    with connection(db_path, read_only=True) as con:
+        flow_run_ids = [
+            row[0]
+            for row in con.execute(
+                "SELECT prefect_flow_run_id FROM ingestion_runs ORDER BY started_at"
+            ).fetchall()
+        ]
+    with get_client(sync_client=True) as client:
+        runs = [client.read_flow_run(flow_run_id) for flow_run_id in flow_run_ids]
+        names = {client.read_flow(run.flow_id).name for run in runs}
+    assert names == {"ingest_seeds"}
+    assert [run.state.type.value for run in runs] == ["COMPLETED", "COMPLETED"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,16 +32,10 @@ from itertools import pairwise
 import numpy as np
 
 from config.settings import DedupSettings, StorySettings
+from textanalysis.folding import normalise
 from textanalysis.language import UNDETERMINED, primary_subtag
 from textanalysis.stems import STEMMED_LANGUAGES, stem
 
-_PUNCTUATION_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u2026": "...",
-    }
-)  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 # The same sentence breaks, found faster: the end mark is consumed instead of looked behind
 # (it is no word character, so each sentence keeps the same tokens).
@@ -62,11 +55,6 @@ _HAS_CJK = re.compile(f"[{_CJK}]")
 _TOKEN_OR_CJK_RUN = re.compile(f"[{_CJK}]+|[^\\W{_CJK}]+")
 _SHINGLE_BASE = np.uint64(1_000_003)
 _EMPTY_U64 = np.empty(0, dtype=np.uint64)
-
-
-def normalise(text: str) -> str:
-    """Case-fold and unify quote, dash and space styles, which syndication often changes."""
-    return unicodedata.normalize("NFKC", text).translate(_PUNCTUATION_FOLD).casefold()
 
 
 def tokens(text: str) -> list[str]:

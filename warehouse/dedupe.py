@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from config.settings import Settings
-from textanalysis.fingerprints import Analysis, analyse_or_reuse
-from warehouse.copies import (
-    DuplicateLink,
-    canonical_of,
-    in_list,
-    joined,
-    link_batch,
-    prepare_batch,
-    record_batch,
-)
 from warehouse.db import transaction
-from warehouse.stories import assign_batch
 from warehouse.summaries import refresh as refresh_summaries
 from warehouse.watchlists import match_articles
+
+if TYPE_CHECKING:
+    from textanalysis.fingerprints import Analysis
+    from warehouse.copies import DuplicateLink
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,13 @@ def dedupe_batch(
     ready: Mapping[bytes, Analysis] | None = None,
 ) -> DedupeResult:
     """One batch of ``dedupe_articles`` (the caller orders batches), in the caller's transaction."""
+    # The fingerprint, copy and story code is imported by the first batch, not with this
+    # module: it loads numpy and scipy (0.1-0.2 s), which a run that loaded nothing new
+    # (no batch to dedupe) never needs.
+    from textanalysis.fingerprints import analyse_or_reuse
+    from warehouse.copies import canonical_of, in_list, link_batch, prepare_batch, record_batch
+    from warehouse.stories import assign_batch
+
     batch = prepare_batch(con, article_ids)
     if not batch:
         return DedupeResult([], set())
@@ -78,6 +79,8 @@ CHRONOLOGICAL = "coalesce(published_at, first_seen_at), first_seen_at, article_i
 
 def chronological(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> list[str]:
     """``article_ids`` in ``CHRONOLOGICAL`` order."""
+    from warehouse.copies import joined  # imported here: see dedupe_batch
+
     rows = con.execute(
         f"""SELECT article_id FROM articles
             WHERE article_id IN (SELECT unnest(string_split(?, chr(31))))

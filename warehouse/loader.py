@@ -19,7 +19,7 @@ import duckdb
 
 from extractors import dates, outlets
 from extractors.models import ExtractedArticle
-from textanalysis.fingerprints import normalise
+from textanalysis.folding import normalise
 from warehouse.db import transaction
 
 # Articles loaded from a feed's own text ('feed-content', 'feed-summary') rather than a page.
@@ -159,6 +159,11 @@ def ensure_outlet(
     return outlet_id
 
 
+def source_id_of(kind: str, reference: str) -> str:
+    """The id ``ensure_source`` gives the source ``(kind, reference)``."""
+    return stable_id(kind, reference)
+
+
 def ensure_source(
     con: duckdb.DuckDBPyConnection,
     kind: str,
@@ -167,7 +172,7 @@ def ensure_source(
     name: str | None = None,
     outlet: str | None = None,
 ) -> str:
-    source_id = stable_id(kind, reference)
+    source_id = source_id_of(kind, reference)
     outlet_id = ensure_outlet(con, outlet)
     con.execute(
         """MERGE INTO sources USING (SELECT CAST(? AS VARCHAR) AS source_id,
@@ -186,6 +191,35 @@ def ensure_source(
 
 
 # --- articles ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """What the loader compares of a stored article to tell whether it is unchanged: the
+    hash of its body and its headline."""
+
+    content_hash: str
+    title: str | None
+
+    def matches(self, digest: str, title: str | None) -> bool:
+        return (self.content_hash, self.title) == (digest, title)
+
+    def unchanged(self, article: ExtractedArticle) -> bool:
+        """Whether loading ``article`` over this one would find it unchanged (and write
+        nothing): what lets a flow skip analysing it before it is loaded."""
+        return self.matches(content_hash(article.text), article.title)
+
+
+def stored_texts(
+    con: duckdb.DuckDBPyConnection, source_id: str, source_refs: Iterable[str]
+) -> dict[str, StoredText]:
+    """By source ref, the stored text of the articles of ``source_id`` under ``source_refs``."""
+    rows = con.execute(
+        "SELECT source_ref, content_hash, title FROM articles WHERE source_id = ? "
+        "AND source_ref IN (SELECT unnest(?::VARCHAR[]))",
+        [source_id, list(source_refs)],
+    ).fetchall()
+    return {ref: StoredText(digest, title) for ref, digest, title in rows}
 
 
 def load_articles(
@@ -368,11 +402,9 @@ def _write_dates(
 
 
 @dataclass(frozen=True)
-class _Stored:
-    """What the loader compares of an article already stored."""
+class _Stored(StoredText):
+    """What the loader compares of an article already stored, and how it was extracted."""
 
-    content_hash: str
-    title: str | None
     method: str
 
     def is_extracted_page(self) -> bool:
@@ -397,7 +429,7 @@ def _load_one(
     existing = known.get(article_id)
     stored = _Stored(digest, article.title, article.method)
     known[article_id] = stored
-    if existing is not None and (existing.content_hash, existing.title) == (digest, article.title):
+    if existing is not None and existing.matches(digest, article.title):
         result.unchanged.append(article_id)
         return
     if existing is not None and existing.is_extracted_page() and stored.is_extracted_page():

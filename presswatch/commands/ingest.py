@@ -6,6 +6,8 @@ missing seed path, a bad manifest or an unreadable feed list is one line and exi
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,30 @@ def use_scheduler_server() -> None:
         note(f"running on the scheduler's Prefect server {api_url} (the run shows in its UI)")
 
 
+@contextmanager
+def manual_run() -> Iterator[None]:
+    """Prefect settings for a flow run started from the terminal: no flow run heartbeats,
+    unless set (``PREFECT_FLOWS_HEARTBEAT_FREQUENCY``, or a Prefect profile).
+
+    Prefect sends heartbeats from a thread that sleeps a second at a time and waits for it
+    when the run ends: up to 1 s of a small run's 2 s. They serve only an automation that
+    marks deployment runs whose process vanished as crashed (Prefect's "detect zombie
+    flows"); a manual run's process is the user's terminal, and a run that dies there is
+    marked crashed in the warehouse by the next run (``warehouse.run_log``). The scheduler's
+    deployment runs keep them. Prefect is imported here, after ``use_scheduler_server``."""
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    if "heartbeat_frequency" in get_current_settings().flows.model_fields_set:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
 def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     folder = Path(args.path)
     discover_seed_files(folder)  # SeedFolderError (a missing path) before Prefect
@@ -49,9 +75,10 @@ def cmd_ingest_seeds(args: argparse.Namespace, console: Console) -> int:
     use_scheduler_server()
     from flows.ingest_seeds import ingest_seeds  # imported late: Prefect is slow to import
 
-    summary = ingest_seeds(
-        path=str(folder), db=str(options.db_path(args)), follow_symlinks=args.follow_symlinks
-    )
+    with manual_run():
+        summary = ingest_seeds(
+            path=str(folder), db=str(options.db_path(args)), follow_symlinks=args.follow_symlinks
+        )
     return _summarise(console, args, "ingest_seeds", summary, ())
 
 
@@ -80,7 +107,10 @@ def cmd_ingest_feeds(args: argparse.Namespace, console: Console) -> int:
     use_scheduler_server()
     from flows.ingest_feeds import ingest_feeds  # imported late: Prefect is slow to import
 
-    summary = ingest_feeds(feeds=str(feeds_path), db=str(options.db_path(args)), force=args.force)
+    with manual_run():
+        summary = ingest_feeds(
+            feeds=str(feeds_path), db=str(options.db_path(args)), force=args.force
+        )
     urls = tuple(feed.url for feed in feed_list.feeds)
     return _summarise(console, args, "ingest_feeds", summary, urls)
 
