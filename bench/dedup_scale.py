@@ -303,10 +303,14 @@ def preload(db_path: Path, size: int, seed: int, chunk: int = 5000) -> dict:
         story_ids = ["s" + stable_id("scale-story", str(g.story)) for g in items]
         con.execute(
             # stories has no key since migration 008: skip ids already there explicitly.
-            "INSERT INTO stories (story_id, label, created_at, updated_at) "
-            "SELECT id, first(title), $3, $3 FROM (SELECT unnest($1) AS id, unnest($2) AS title) "
-            "WHERE id NOT IN (SELECT story_id FROM stories) GROUP BY id",
-            [story_ids, [g.title for g in items], now],
+            # The label is the story's first article, an original, as the dedupe keeps it.
+            """INSERT INTO stories (story_id, label, created_at, updated_at, label_article_id,
+                                   label_at, label_language)
+               SELECT id, arg_min(title, ts), $3, $3, arg_min(aid, ts), min(ts), 'en'
+               FROM (SELECT unnest($1) AS id, unnest($2) AS title, unnest($4) AS aid,
+                            unnest($5) AS ts)
+               WHERE id NOT IN (SELECT story_id FROM stories) GROUP BY id""",
+            [story_ids, [g.title for g in items], now, ids, ts],
         )
         con.execute(
             "INSERT INTO story_members SELECT unnest($1), unnest($2), 1.0, $3",

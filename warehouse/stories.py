@@ -237,7 +237,7 @@ class _Story:
     label: str
     created_at: int
     label_key: tuple[int, str] | None  # (label_at, label_article_id): the label's article
-    label_language: str = "und"  # the label article's primary language (when read)
+    label_language: str = UNDETERMINED  # the label article's primary language subtag
 
     @classmethod
     def from_row(
@@ -247,11 +247,11 @@ class _Story:
         created_at: int,
         label_at: int | None,
         article_id: str | None,
-        label_language: str = "und",
+        label_language: str | None,
     ) -> _Story:
         """From query columns; no label article when ``article_id`` is NULL."""
         key = (label_at, article_id) if article_id is not None else None
-        return cls(story_id, label, created_at, key, label_language)
+        return cls(story_id, label, created_at, key, label_language or UNDETERMINED)
 
 
 def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[str, _Story]:
@@ -259,11 +259,10 @@ def _stories(con: duckdb.DuckDBPyConnection, story_ids: Iterable[str]) -> dict[s
     if not wanted:
         return {}
     rows = con.execute(  # a join on the split list: twice as fast as IN for long lists
-        f"""WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
+        """WITH w AS (SELECT unnest(string_split(?, chr(31))) AS story_id)
            SELECT s.story_id, s.label, epoch_us(s.created_at), epoch_us(s.label_at),
-                  s.label_article_id, {_PRIMARY_LANGUAGE}
-           FROM w JOIN stories s ON s.story_id = w.story_id
-           LEFT JOIN articles a ON a.article_id = s.label_article_id""",
+                  s.label_article_id, s.label_language
+           FROM w JOIN stories s ON s.story_id = w.story_id""",
         [joined(wanted)],
     ).fetchall()
     return {r[0]: _Story.from_row(*r) for r in rows}
@@ -284,14 +283,16 @@ def _write_stories(
     insert_rows(
         con,
         """INSERT INTO stories (story_id, label, created_at, updated_at, label_article_id,
-                                label_at)
-           SELECT story_id, label, make_timestamptz(created_at), $4,
-                  nullif(label_article_id, ''), make_timestamptz(nullif(label_at, $5))
+                                label_at, label_language)
+           SELECT story_id, label, make_timestamptz(created_at), $5,
+                  nullif(label_article_id, ''), make_timestamptz(nullif(label_at, $6)),
+                  label_language
            FROM batch_rows""",
         {
             "story_id": [r.story_id for r in rows],
             "label": [r.label for r in rows],
             "label_article_id": [r.label_key[1] if r.label_key else "" for r in rows],
+            "label_language": [r.label_language for r in rows],
         },
         {
             "created_at": np.array([r.created_at for r in rows], dtype=np.int64),
@@ -334,17 +335,20 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) 
                       arg_min(m.happened_at, (m.language IS DISTINCT FROM d.language, m.happened_at,
                                      m.article_id)) AS label_at,
                       arg_min(m.article_id, (m.language IS DISTINCT FROM d.language, m.happened_at,
-                                             m.article_id)) AS article_id
+                                             m.article_id)) AS article_id,
+                      arg_min(m.language, (m.language IS DISTINCT FROM d.language, m.happened_at,
+                                           m.article_id)) AS language
                FROM members m LEFT JOIN dominant d ON d.story_id = m.story_id
                WHERE m.original AND m.title IS NOT NULL
                GROUP BY m.story_id)
            SELECT s.story_id, coalesce(h.label, s.label), epoch_us(s.created_at), h.label_at,
-                  h.article_id, s.label, epoch_us(s.label_at), s.label_article_id
+                  h.article_id, coalesce(h.language, 'und'),
+                  s.label, epoch_us(s.label_at), s.label_article_id, s.label_language
            FROM w JOIN stories s ON s.story_id = w.story_id
            LEFT JOIN holder h ON h.story_id = s.story_id""",
         [joined(sorted(story_ids))],
     ).fetchall()
-    changed = [_Story.from_row(*r[:5]) for r in rows if (r[1], r[3], r[4]) != r[5:]]
+    changed = [_Story.from_row(*r[:6]) for r in rows if (r[1], *r[3:6]) != r[6:]]
     _write_stories(con, changed, {c.story_id for c in changed}, now)
 
 
@@ -355,33 +359,45 @@ _PRIMARY_LANGUAGE = "lower(split_part(replace(coalesce(a.language, 'und'), '_', 
 def _mixed_languages(
     batch: list[BatchArticle], decision: StoryDecision, known: dict[str, _Story]
 ) -> set[str]:
-    """Stories (final ids) whose label the fast path cannot keep: merged ones, and those the
-    batch gave a member in another language than their label's article (or each other),
-    since the dominant language may then have changed. A member in the label's language
-    only strengthens that language, so the earliest-original rule holds there."""
+    """Stories (final ids) whose label the fast path cannot keep: those where the batch's
+    members, and the labels of the stories merged into them, are not all in one language,
+    since the dominant language may then have changed. Members in the label's language
+    only strengthen it, as do merged stories labelled in it, so there the earliest original
+    keeps the label. What this misses is rare: stories labelled in one language whose
+    other-language members together tie with it or outnumber it (a tie, or a story
+    labelled outside its dominant language for want of an original there); the label then
+    waits for the next relabel or a rebuild."""
     languages: dict[str, set[str]] = {}
     for story, row in known.items():
         final = decision.merged.get(story, story)
         languages.setdefault(final, set()).add(row.label_language)
     for b, member in zip(batch, decision.members, strict=True):
-        languages.setdefault(member.story_id, set()).add(primary_subtag(b.language) or UNDETERMINED)
-    return {s for s, found in languages.items() if len(found) > 1} | set(decision.merged.values())
+        languages.setdefault(member.story_id, set()).add(_language_of(b))
+    return {story for story, found in languages.items() if len(found) > 1}
+
+
+_Label = tuple[tuple[int, str], str, str]
+"""A story label's (label key, headline, language)."""
 
 
 def _label_candidates(
     batch: list[BatchArticle], canonicals: dict[str, str], placed: dict[str, str]
-) -> dict[str, tuple[tuple[int, str], str]]:
-    """story -> (label key, headline) of the earliest original with a headline that this
-    batch placed in it."""
-    best: dict[str, tuple[tuple[int, str], str]] = {}
+) -> dict[str, _Label]:
+    """story -> the label of the earliest original with a headline that this batch placed
+    in it."""
+    best: dict[str, _Label] = {}
     for b in batch:
         if b.article_id in canonicals or not b.title:
             continue
         story = placed[b.article_id]
         key = (b.chronology[0], b.article_id)
         if story not in best or key < best[story][0]:
-            best[story] = (key, b.title)
+            best[story] = (key, b.title, _language_of(b))
     return best
+
+
+def _language_of(article: BatchArticle) -> str:
+    return primary_subtag(article.language) or UNDETERMINED
 
 
 def _move_members(con: duckdb.DuckDBPyConnection, mapping: dict[str, str], now: datetime) -> None:
@@ -486,13 +502,14 @@ def _write_decision(
     candidates = _label_candidates(batch, canonicals, {aid: s for aid, s, _ in final})
     for old, new in mapping.items():
         if rows[old].label_key is not None:
-            entry = (rows[old].label_key, rows[old].label)
+            entry = (rows[old].label_key, rows[old].label, rows[old].label_language)
             candidates[new] = min(candidates.get(new, entry), entry)
     rewritten: list[_Story] = []
     for story in touched | set(mapping.values()):
         row, candidate = rows[story], candidates.get(story)
         if candidate and (row.label_key is None or candidate[0] < row.label_key):
-            rewritten.append(_Story(story, candidate[1], row.created_at, candidate[0]))
+            key, label, language = candidate
+            rewritten.append(_Story(story, label, row.created_at, key, language))
         elif story in created:
             rewritten.append(row)
     if mapping:

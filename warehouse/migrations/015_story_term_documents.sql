@@ -16,3 +16,13 @@ CREATE TABLE story_language_documents (
     language   VARCHAR NOT NULL,
     documents  BIGINT NOT NULL     -- articles of the language counted
 );
+
+-- label_language: the primary language subtag of the story's label article ('und' when it
+-- has none or no label article). A story is labelled in its dominant language
+-- (warehouse/stories.py relabel); a batch that adds a member in another language than the
+-- label's recomputes the label from all members, and this column tells it so without
+-- reading the label's article.
+ALTER TABLE stories ADD COLUMN label_language VARCHAR;
+UPDATE stories SET label_language = coalesce((
+    SELECT lower(split_part(replace(coalesce(a.language, 'und'), '_', '-'), '-', 1))
+    FROM articles a WHERE a.article_id = stories.label_article_id), 'und');
