@@ -416,7 +416,9 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
             items.append(
                 loader.ArticleInput(
                     f"new-{b}-{k}",
-                    ExtractedArticle(title=title, text=text, method="bench", published_at=day),
+                    ExtractedArticle(
+                        title=title, text=text, method="bench", published_at=day, language="en"
+                    ),  # as the extraction tasks' language step would find
                 )
             )
         run_id = loader.start_run(con, "bench", "scale-new")

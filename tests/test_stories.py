@@ -230,6 +230,29 @@ def test_a_story_is_labelled_in_the_language_most_of_its_members_are_in(db_path:
     assert label() == [("Rat antwortet auf Bericht",)]
 
 
+def test_an_undetermined_article_does_not_take_a_label_from_a_language(db_path: Path) -> None:
+    """A short report (language ``und``) published before the English one that started the
+    story joins it later: the story stays labelled with the English headline, as a
+    recomputation from all members labels it."""
+    names = "Haringey Laming Shoesmith Ofsted Tottenham Balls Connelly"
+    english = (
+        f"{names}. The council in Haringey answered the Laming review on Tuesday. Shoesmith "
+        "and Ofsted faced questions in Tottenham after Balls spoke; the Connelly case went on."
+    )
+    short = f"{names}: Laming review, Haringey answer."
+    items = {
+        "en": replace(article(english, "English report", date(2025, 1, 2)), language="en"),
+        "und": replace(article(short, "Short earlier report", date(2025, 1, 1)), language="und"),
+    }
+    con = fresh_db(db_path)
+    ids = load_and_dedupe(con, items)
+    assert stories(con)[ids["en"]] == stories(con)[ids["und"]]
+    label = lambda: con.execute("SELECT label FROM stories").fetchall()  # noqa: E731
+    assert label() == [("English report",)]
+    rebuild(con, Settings(), batch_size=1)
+    assert label() == [("English report",)]
+
+
 # --- the pure decider ------------------------------------------------------------------------
 
 MERGE = 0.3

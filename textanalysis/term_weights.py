@@ -131,11 +131,14 @@ def weigh(
 def _heaviest(
     owner: np.ndarray, term: np.ndarray, weights: np.ndarray, n: int, top_terms: int
 ) -> list[Terms]:
-    """Per article, its ``top_terms`` heaviest positive weights (ties: smaller term id
-    first), L2-normalised."""
+    """Per article, its ``top_terms`` heaviest positive weights (ties: the earlier
+    candidate first, a deterministic order), L2-normalised."""
     keep = weights > 0
     owner, term, weights = owner[keep], term[keep], weights[keep]
-    order = np.lexsort((term, -weights, owner))
+    # One stable sort on (article, -weight): owner is exact in a float64 next to weights
+    # far smaller than the spacing, and rows are already grouped by article.
+    spacing = 2.0 * (float(weights.max()) + 1.0) if len(weights) else 1.0
+    order = np.argsort(owner * spacing - weights, kind="stable")
     owner, term, weights = owner[order], term[order], weights[order]
     per_article = np.bincount(owner, minlength=n)
     first = np.cumsum(per_article) - per_article

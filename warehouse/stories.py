@@ -356,24 +356,49 @@ _PRIMARY_LANGUAGE = "lower(split_part(replace(coalesce(a.language, 'und'), '_', 
 """SQL: an article's primary language subtag (``a`` is ``articles``), ``und`` when none."""
 
 
-def _mixed_languages(
+@dataclass(frozen=True)
+class _LanguagePlan:
+    """How the fast path may keep each touched story's label in its dominant language."""
+
+    relabel: set[str]  # final story ids whose label is recomputed from all members
+    label_language: dict[str, str]  # the others: the language their label must be in
+
+
+def _plan_languages(
     batch: list[BatchArticle], decision: StoryDecision, known: dict[str, _Story]
-) -> set[str]:
-    """Stories (final ids) whose label the fast path cannot keep: those where the batch's
-    members, and the labels of the stories merged into them, are not all in one language,
-    since the dominant language may then have changed. Members in the label's language
-    only strengthen it, as do merged stories labelled in it, so there the earliest original
-    keeps the label. What this misses is rare: stories labelled in one language whose
-    other-language members together tie with it or outnumber it (a tie, or a story
-    labelled outside its dominant language for want of an original there); the label then
-    waits for the next relabel or a rebuild."""
-    languages: dict[str, set[str]] = {}
+) -> _LanguagePlan:
+    """Which stories (final ids) the fast path cannot label: those where the batch's
+    members and the labels of the stories merged into them are in more than one language
+    (``und`` aside), or that gain a language while labelled ``und``, or that this batch
+    started with members in several languages; the dominant language may have changed.
+    For the rest, the label's language stays, and only members in it (any member, for a
+    story labelled ``und``) can take over the label: members in the label's language only
+    strengthen it, and ``und`` members are not counted.
+
+    What this misses is rare: stories labelled in one language whose other-language
+    members together tie with it or outnumber it (a tie, or a story labelled outside its
+    dominant language for want of an original there); the label then waits for the next
+    relabel or a rebuild."""
+    labels: dict[str, set[str]] = {}
     for story, row in known.items():
-        final = decision.merged.get(story, story)
-        languages.setdefault(final, set()).add(row.label_language)
+        labels.setdefault(decision.merged.get(story, story), set()).add(row.label_language)
+    members: dict[str, set[str]] = {}
     for b, member in zip(batch, decision.members, strict=True):
-        languages.setdefault(member.story_id, set()).add(_language_of(b))
-    return {story for story, found in languages.items() if len(found) > 1}
+        members.setdefault(member.story_id, set()).add(_language_of(b))
+    relabel: set[str] = set()
+    language: dict[str, str] = {}
+    for story in labels.keys() | members.keys():
+        old, new = labels.get(story, set()), members.get(story, set())
+        determined = (old | new) - {UNDETERMINED}
+        if not old:  # started by this batch
+            mixed = len(new) > 1
+        else:
+            mixed = len(determined) > 1 or (UNDETERMINED in old and bool(determined))
+        if mixed:
+            relabel.add(story)
+        else:
+            language[story] = next(iter(determined), UNDETERMINED)
+    return _LanguagePlan(relabel, language)
 
 
 _Label = tuple[tuple[int, str], str, str]
@@ -381,15 +406,21 @@ _Label = tuple[tuple[int, str], str, str]
 
 
 def _label_candidates(
-    batch: list[BatchArticle], canonicals: dict[str, str], placed: dict[str, str]
+    batch: list[BatchArticle],
+    canonicals: dict[str, str],
+    placed: dict[str, str],
+    label_language: dict[str, str],
 ) -> dict[str, _Label]:
     """story -> the label of the earliest original with a headline that this batch placed
-    in it."""
+    in it, in the language its label must be in (``_plan_languages``; any for ``und``)."""
     best: dict[str, _Label] = {}
     for b in batch:
         if b.article_id in canonicals or not b.title:
             continue
         story = placed[b.article_id]
+        wanted = label_language.get(story, UNDETERMINED)
+        if wanted != UNDETERMINED and _language_of(b) != wanted:
+            continue
         key = (b.chronology[0], b.article_id)
         if story not in best or key < best[story][0]:
             best[story] = (key, b.title, _language_of(b))
@@ -467,14 +498,14 @@ def assign_batch(
         settings.merge_threshold,
         int(epoch_us([now])[0]),
     )
-    _write_decision(con, batch, canonicals, known, decision, now)
+    plan = _plan_languages(batch, decision, known)
+    _write_decision(con, batch, canonicals, known, decision, plan.label_language, now)
     final = [(m.article_id, m.story_id, m.score) for m in decision.members]
     touched = {m[1] for m in final}
     if fresh:
         placed = {m.article_id: m.story_id for m in decision.members}
         current = {a: decision.merged.get(s, s) for a, s in membership.items()} | placed
-        mixed = _mixed_languages(batch, decision, known)
-        relabel(con, {current[a] for a in relinked if a in current} | mixed, now)
+        relabel(con, {current[a] for a in relinked if a in current} | plan.relabel, now)
     else:  # stale articles may have held labels, here or in the stories they left
         relabel(con, touched | {decision.merged.get(s, s) for s in left}, now)
     return touched
@@ -486,10 +517,12 @@ def _write_decision(
     canonicals: dict[str, str],
     known: dict[str, _Story],
     decision: StoryDecision,
+    label_language: dict[str, str],
     now: datetime,
 ) -> None:
     """Write ``decision``: new and relabelled story rows, merged stories' members moved,
-    the batch's memberships inserted (their earlier ones were deleted before)."""
+    the batch's memberships inserted (their earlier ones were deleted before); labels
+    follow ``label_language`` (``_plan_languages``)."""
     fresh = all(b.fresh for b in batch)
     titles = {b.article_id: b.title for b in batch}
     created = {story: titles[a] or "(untitled)" for story, a in decision.created.items()}
@@ -499,7 +532,9 @@ def _write_decision(
     # Each surviving or new story's label: the earliest of its label article, those of the
     # stories merged into it and the batch's originals (compared, not read from members).
     rows = known | {s: _Story(s, label, decision.ages[s][0], None) for s, label in created.items()}
-    candidates = _label_candidates(batch, canonicals, {aid: s for aid, s, _ in final})
+    candidates = _label_candidates(
+        batch, canonicals, {aid: s for aid, s, _ in final}, label_language
+    )
     for old, new in mapping.items():
         if rows[old].label_key is not None:
             entry = (rows[old].label_key, rows[old].label, rows[old].label_language)
