@@ -202,6 +202,10 @@ GRIDS: dict[str, list[StorySettings]] = {
         replace(StorySettings(), retrieval_terms=t, retrieval_min_shared=m)
         for t, m in ((20, 2), (30, 2), (40, 2), (60, 2), (30, 3))
     ],
+    "terms": [
+        replace(StorySettings(), top_terms=k, retrieval_terms=t)
+        for k, t in ((60, 30), (40, 20), (40, 25), (40, 30), (50, 25))
+    ],
     # One global join threshold per run (per-language thresholds cleared): with
     # ``--choose per-language`` each language set gets the one that serves it best.
     "thresholds": [

@@ -453,8 +453,8 @@ def assign_batch(
 ) -> set[str]:
     """Place ``batch`` (indexed and deduplicated) in stories; returns the touched story ids.
 
-    ``relinked``: articles outside the batch whose copy link the batch changed; their
-    stories' labels are recomputed from all members (one may have held the label).
+    ``relinked``: articles outside the batch whose copy link the batch changed; the
+    stories whose label one of them held are relabelled from all members.
     """
     if not batch:
         return set()
@@ -505,7 +505,12 @@ def assign_batch(
     if fresh:
         placed = {m.article_id: m.story_id for m in decision.members}
         current = {a: decision.merged.get(s, s) for a, s in membership.items()} | placed
-        relabel(con, {current[a] for a in relinked if a in current} | plan.relabel, now)
+        # A relinked article outside the batch went from original to copy, or from one
+        # canonical to another: only a story whose label it held needs a new label.
+        holders = {row.label_key[1] for row in known.values() if row.label_key is not None}
+        relabel(
+            con, {current[a] for a in relinked if a in current and a in holders} | plan.relabel, now
+        )
     else:  # stale articles may have held labels, here or in the stories they left
         relabel(con, touched | {decision.merged.get(s, s) for s in left}, now)
     return touched
