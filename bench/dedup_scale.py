@@ -15,9 +15,12 @@ with generated articles, then a separate process measures incremental batches.
   ``article_terms``; ``dedup_index``), and given their generated stories and copy links;
   no pairwise comparison is made.
 * **Measurement** (``--measure``, run in a fresh process per size, so its peak RSS is the
-  incremental path's alone): ``dedupe_batch``, i.e. the copy links and story assignment
-  of ``dedupe_articles`` in one transaction (the watchlist matching that function also
-  runs belongs to another feature and is not timed). DuckDB runs single-threaded (``SET
+  incremental path's alone): the writer's ``dedupe_batch``, i.e. the copy links and story
+  assignment of ``dedupe_articles`` in one transaction (the watchlist matching that
+  function also runs belongs to another feature and is not timed). Each batch's
+  fingerprints (copy anchors, story term candidates) are computed first with
+  ``analyse_ahead``, as the extraction workers compute them in the flows, and timed apart
+  ("fingerprints ms (workers)"); the writer only looks them up. DuckDB runs single-threaded (``SET
   threads=1``) with ``memory_limit`` 1 GB (its buffer pool would otherwise keep up to 80%
   of RAM in cached pages), numpy's BLAS is not used: one core does the work. Articles per
   second per core = batch size / CPU time of the process during ``dedupe_batch`` (CPU
@@ -66,7 +69,7 @@ from wordfreq import top_n_list, word_frequency
 from config.settings import Settings
 from extractors.models import ExtractedArticle
 from textanalysis import term_weights
-from textanalysis.fingerprints import analyse_batch
+from textanalysis.fingerprints import analyse_ahead, analyse_batch
 from warehouse import loader
 from warehouse.db import open_connection, transaction
 from warehouse.dedupe import dedupe_batch
@@ -410,6 +413,8 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
         [datetime.combine(last_day - timedelta(days=3), datetime.min.time(), tzinfo=UTC)],
     ).fetchall()
     timings, checkpoints, walls, links_found, copies_planted = [], [], [], 0, 0
+    analyses: list[float] = []
+    reused = 0
     for b in range(batches):
         items = []
         for k in range(batch):
@@ -438,10 +443,20 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
         # The loader's own writes are checkpointed here (not timed), so that the checkpoint
         # after the dedupe below writes out the dedupe's changes only.
         con.execute("CHECKPOINT")
+        # The extraction workers' part, timed apart: the fingerprints (copy anchors and story
+        # term candidates) of each new article, which the writer then only looks up.
+        cpu_started = time.process_time()
+        ready = analyse_ahead(
+            [(i.article.title, i.article.text, i.article.language) for i in items],
+            settings.dedup,
+            settings.stories,
+        )
+        analyses.append(time.process_time() - cpu_started)
         started, cpu_started = time.perf_counter(), time.process_time()
         with transaction(con):  # what dedupe_articles runs, without the watchlist matching
-            outcome = dedupe_batch(con, result.changed, settings)
+            outcome = dedupe_batch(con, result.changed, settings, ready)
         timings.append(time.process_time() - cpu_started)
+        reused += outcome.analyses_reused
         walls.append(time.perf_counter() - started)
         cpu_started = time.process_time()
         con.execute("CHECKPOINT")
@@ -452,6 +467,7 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
     steady = with_checkpoint[2:] or with_checkpoint
     steady_s = sum(steady) / len(steady)
     steady_dedupe_s = sum(timings[2:] or timings) / len(steady)
+    analysis_s = sum(analyses) / len(analyses)
     return {
         "size": size,
         "batch": batch,
@@ -461,6 +477,9 @@ def measure(db_path: Path, size: int, seed: int, batch: int, batches: int) -> di
         "steady_dedupe_ms": round(1000 * steady_dedupe_s / batch, 3),
         "steady_ms": round(1000 * steady_s / batch, 3),
         "articles_per_s_per_core": round(batch / steady_s),
+        "analysis_ms": round(1000 * analysis_s / batch, 3),
+        "articles_per_s_per_core_with_analysis": round(batch / (steady_s + analysis_s)),
+        "analyses_reused": reused,
         "all_batches_ms": round(1000 * sum(with_checkpoint) / (batch * batches), 3),
         "links_found": links_found,
         "copies_planted": copies_planted,
@@ -525,6 +544,7 @@ def main() -> None:
         "\nsize        steady ms/article (dedupe + checkpoint)   articles/s/core"
         "   dedupe alone ms   first batch (SQL join) ms   second (loads index) ms"
         "   all batches ms   peak RSS MB   links/copies"
+        "   fingerprints ms (workers)   articles/s/core with them"
     )
     for r in results:
         print(
@@ -532,6 +552,7 @@ def main() -> None:
             f"   {r['steady_dedupe_ms']:>15.3f}   {r['per_article_ms'][0]:>25.3f}"
             f"   {r['per_article_ms'][1]:>23.3f}   {r['all_batches_ms']:>14.3f}"
             f"   {r['peak_rss_mb']:>11,}   {r['links_found']}/{r['copies_planted']}"
+            f"   {r['analysis_ms']:>25.3f}   {r['articles_per_s_per_core_with_analysis']:>25,}"
         )
     if len(results) > 1:
         base = results[0]
