@@ -164,7 +164,8 @@ class StorySettings:
     # and merges unrelated ones in another. Chosen by 5-fold cross-validation on the
     # SemEval-2022 Task 8 training pairs (bench/story_quality.py, docs/dedup-and-stories.md):
     # per language, the threshold chosen most often over the five folds (the best F1 with
-    # at least 0.85 precision on the other four); English chose ``join_threshold``.
+    # at least 0.85 precision on the other four; ties: the higher); English chose
+    # ``join_threshold``.
     join_threshold_by_language: tuple[tuple[str, float], ...] = (
         ("ar", 0.35),
         ("de", 0.08),

@@ -10,21 +10,20 @@ import numpy as np
 from textanalysis.term_weights import BatchVocabulary, CorpusCounts
 
 
-def _register_keys(con: duckdb.DuckDBPyConnection, words: BatchVocabulary) -> None:
-    con.register(
-        "batch_keys",
-        {
-            "language": np.array(words.languages, dtype=object)[words.key_language],
-            "term": words.key_term,
-            "position": np.arange(len(words.key_term), dtype=np.int64),
-        },
-    )
+def _keys(words: BatchVocabulary, keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The (language, term) columns of ``words``' keys selected by ``keep``."""
+    return {
+        "language": np.array(words.languages, dtype=object)[words.key_language[keep]],
+        "term": words.key_term[keep],
+    }
 
 
 def read(con: duckdb.DuckDBPyConnection, words: BatchVocabulary) -> CorpusCounts:
     """The counts of ``words``' keys and languages (zero where none yet)."""
     documents = np.zeros(len(words.key_term), dtype=np.int64)
-    _register_keys(con, words)
+    every = np.ones(len(words.key_term), dtype=bool)
+    positions = np.arange(len(words.key_term), dtype=np.int64)
+    con.register("batch_keys", {**_keys(words, every), "position": positions})
     try:
         found = con.execute(
             """SELECT k.position, d.documents FROM story_term_documents d
@@ -52,20 +51,16 @@ def write(
     """Store ``after`` where it differs from ``before`` (keys whose count grew)."""
     grew = after.key_documents != before.key_documents
     if grew.any():
-        con.register(
-            "batch_counts",
-            {
-                "language": np.array(words.languages, dtype=object)[words.key_language[grew]],
-                "term": words.key_term[grew],
-                "documents": after.key_documents[grew],
-            },
-        )
+        con.register("batch_counts", {**_keys(words, grew), "documents": after.key_documents[grew]})
         try:
             con.execute(
                 """DELETE FROM story_term_documents d USING batch_counts k
                    WHERE k.language = d.language AND k.term = d.term"""
             )
-            con.execute("INSERT INTO story_term_documents SELECT * FROM batch_counts")
+            con.execute(
+                "INSERT INTO story_term_documents "
+                "SELECT language, term, documents FROM batch_counts"
+            )
         finally:
             con.unregister("batch_counts")
     languages = [
