@@ -8,15 +8,16 @@ file goes through the flows' own path: the language step of the extraction tasks
 back. A pair is predicted "same story" when both articles are in one story.
 
 Settings are chosen by 5-fold cross-validation over the scored pairs: for each fold, the
-grid setting with the best F1 (over all same-language pairs) on the other four folds
-predicts the held-out fold; the held-out predictions of the five folds are scored. Also
-printed: each grid setting's figures on all pairs (the best-threshold figure, optimistic).
+grid setting with the best F1 on the other four folds, among those with at least
+``--min-precision`` there (per language set, or over all same-language pairs with
+``--choose overall``), predicts the held-out fold; the held-out predictions of the five
+folds are scored. Also printed: each grid setting's figures on all pairs (in-sample).
 
 The texts are publishers' copyright: they are read from the fetched mirror (or ``--pairs``)
 at run time and never written anywhere but the temporary database. The file has no dates,
 so every article is published on one day.
 
-    .venv/bin/python bench/story_quality.py [--pairs data/training_set.csv] [--grid default]
+    .venv/bin/python bench/story_quality.py [--pairs data/training_set.csv] [--grid thresholds]
 """
 
 from __future__ import annotations
