@@ -188,6 +188,17 @@ JOIN chosen c ON c.story_id = f.story_id
 """
 
 
+_ALERTED_STORIES = """alerted AS (
+    SELECT DISTINCT sm.story_id
+    FROM alerts al
+    JOIN alert_articles aa ON aa.alert_id = al.alert_id
+    JOIN story_members sm ON sm.article_id = aa.article_id
+    WHERE al.subscription = $name AND al.kind = 'instant' AND al.created_at >= $since
+)"""
+"""SQL (a CTE): the stories a member of which one of subscription ``$name``'s instant
+alerts since ``$since`` covered."""
+
+
 def new_stories(
     con: duckdb.DuckDBPyConnection, sub: Subscription, published_since: datetime
 ) -> list[StoryNews]:
@@ -205,13 +216,7 @@ def new_stories(
                 WHERE m.watchlist = $watchlist AND a.first_seen_at >= $since
                   AND coalesce(a.published_at, a.first_seen_at) >= $published_since
             ),
-            alerted AS (
-                SELECT DISTINCT sm.story_id
-                FROM alerts al
-                JOIN alert_articles aa ON aa.alert_id = al.alert_id
-                JOIN story_members sm ON sm.article_id = aa.article_id
-                WHERE al.subscription = $name AND al.kind = 'instant' AND al.created_at >= $since
-            ),
+            {_ALERTED_STORIES},
             chosen AS (
                 SELECT story_id, arg_min(snippet, seen_at) AS snippet, min(seen_at) AS first_at
                 FROM matched WHERE story_id NOT IN (SELECT story_id FROM alerted)
@@ -491,7 +496,7 @@ def digest_stories(
     """Stories with articles matching ``sub``'s watchlist first seen in [start, end), the
     busiest first; every matching article of the period is listed."""
     rows = con.execute(
-        """WITH period AS (
+        f"""WITH period AS (
                SELECT DISTINCT m.article_id, sm.story_id
                FROM watch_matches m
                JOIN articles a ON a.article_id = m.article_id
@@ -505,13 +510,7 @@ def digest_stories(
                WHERE sm.story_id IN (SELECT story_id FROM period)
                GROUP BY sm.story_id
            ),
-           alerted AS (
-               SELECT DISTINCT sm.story_id
-               FROM alerts al
-               JOIN alert_articles aa ON aa.alert_id = al.alert_id
-               JOIN story_members sm ON sm.article_id = aa.article_id
-               WHERE al.subscription = $name AND al.kind = 'instant' AND al.created_at >= $since
-           )
+           {_ALERTED_STORIES}
            SELECT p.story_id, coalesce(s.label, a.title, '(untitled)'),
                   coalesce(t.articles, 1), coalesce(t.outlets, 1),
                   p.story_id IN (SELECT story_id FROM alerted),
