@@ -201,7 +201,6 @@ class _RunningCounts:
         before[known] = self.documents[at[known]]
         weighed = term_weights.weigh(
             candidates,
-            languages,
             [True] * len(candidates),
             words,
             term_weights.CorpusCounts(before, {"en": self.articles}),

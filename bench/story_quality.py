@@ -37,15 +37,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.settings import Settings, StorySettings
 from extractors.models import ExtractedArticle
 from flows.fingerprints_ahead import with_language
-from textanalysis import term_weights
 from textanalysis.fingerprints import analyse_batch, statistics_language
+from textanalysis.term_weights import weigh_from_scratch
 from warehouse import loader
 from warehouse.db import open_connection
 from warehouse.dedupe import dedupe_articles
@@ -309,20 +307,13 @@ def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]
         settings.dedup,
         settings.stories,
     )
-    candidates = [a[1] for a in analysed]
-    languages = [statistics_language(articles[r].language) for r in refs]
-    words = term_weights.vocabulary(candidates, languages)
-    empty = term_weights.CorpusCounts(np.zeros(len(words.key_term), dtype=np.int64), {})
-    weighed = term_weights.weigh(
-        candidates,
-        languages,
-        [True] * len(refs),
-        words,
-        empty,
+    weighed = weigh_from_scratch(
+        [a[1] for a in analysed],
+        [statistics_language(articles[r].language) for r in refs],
         settings.stories.top_terms,
         settings.stories.prior_documents,
     )
-    terms = {r: t.as_dict() for r, t in zip(refs, weighed.terms, strict=True)}
+    terms = {r: t.as_dict() for r, t in zip(refs, weighed, strict=True)}
     cosines = [sum(w * terms[p.right].get(t, 0.0) for t, w in terms[p.left].items()) for p in pairs]
     thresholds = [k / 100 for k in range(2, 60)]
     for key in (*LANGUAGE_SETS, "same-language"):

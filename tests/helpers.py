@@ -11,7 +11,7 @@ import duckdb
 from config.settings import Settings
 from extractors.models import ExtractedArticle
 from textanalysis.fingerprints import Analysis, analyse_batch, statistics_language
-from textanalysis.term_weights import weigh_alone
+from textanalysis.term_weights import weigh_from_scratch
 from warehouse import loader
 from warehouse.db import open_connection
 from warehouse.dedupe import DedupeResult, dedupe_articles
@@ -89,6 +89,7 @@ def story_vector(text: str, language: str = "en", title: str | None = None) -> d
         [(title, text, language)], settings.dedup, settings.stories
     )
     stories = settings.stories
-    return weigh_alone(
-        candidates, statistics_language(language), stories.top_terms, stories.prior_documents
-    ).as_dict()
+    [terms] = weigh_from_scratch(
+        [candidates], [statistics_language(language)], stories.top_terms, stories.prior_documents
+    )
+    return terms.as_dict()

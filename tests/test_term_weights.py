@@ -37,7 +37,7 @@ def _weigh_in_batches(
             for k, t in zip(words.key_language.tolist(), words.key_term.tolist(), strict=True)
         ]
         before = CorpusCounts(np.array([stored.get(k, 0) for k in keys], dtype=np.int64), totals)
-        weighed = weigh(candidates, languages, [a[2] for a in part], words, before, TOP, PRIOR)
+        weighed = weigh(candidates, [a[2] for a in part], words, before, TOP, PRIOR)
         stored.update(zip(keys, weighed.counts_after.key_documents.tolist(), strict=True))
         totals = weighed.counts_after.language_documents
         found += weighed.terms

@@ -42,6 +42,7 @@ class BatchVocabulary:
     key_term: np.ndarray  # int64 term id, one per key
     row_key: np.ndarray  # int64 key index of every candidate row
     row_order: np.ndarray  # the rows sorted by key, then by article (a stable sort)
+    article_language: np.ndarray  # int64 index into ``languages``, one per article
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def vocabulary(candidates: Sequence[TermCounts], languages: Sequence[str]) -> Ba
     distinct = tuple(sorted(set(languages)))
     index = {language: k for k, language in enumerate(distinct)}
     sizes = np.array([len(c.ids) for c in candidates], dtype=np.int64)
-    row_language = np.repeat(np.array([index[x] for x in languages], dtype=np.int64), sizes)
+    article_language = np.array([index[x] for x in languages], dtype=np.int64)
+    row_language = np.repeat(article_language, sizes)
     row_term = _concatenate([c.ids for c in candidates], np.int64)
     if len(distinct) > 1:
         order = np.lexsort((row_term, row_language))  # stable: rows of a key stay in order
@@ -76,12 +78,13 @@ def vocabulary(candidates: Sequence[TermCounts], languages: Sequence[str]) -> Ba
     )
     row_key = np.empty(len(order), dtype=np.int64)
     row_key[order] = np.cumsum(starts) - 1
-    return BatchVocabulary(distinct, sorted_language[starts], sorted_term[starts], row_key, order)
+    return BatchVocabulary(
+        distinct, sorted_language[starts], sorted_term[starts], row_key, order, article_language
+    )
 
 
 def weigh(
     candidates: Sequence[TermCounts],
-    languages: Sequence[str],
     counted: Sequence[bool],
     words: BatchVocabulary,
     before: CorpusCounts,
@@ -95,7 +98,7 @@ def weigh(
     owner = np.repeat(np.arange(n), sizes)
     is_counted = np.array(counted, dtype=bool)
     # Documents of its language counted up to each article (it included, when counted).
-    language_of = np.array([words.languages.index(x) for x in languages], dtype=np.int64)
+    language_of = words.article_language
     language_base = np.array([before.language_documents.get(x, 0) for x in words.languages])
     documents = np.zeros(n, dtype=np.int64)
     for k in range(len(words.languages)):
@@ -156,9 +159,11 @@ def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
 
 
-def weigh_alone(candidates: TermCounts, language: str, top_terms: int, prior: float) -> Terms:
-    """``candidates`` weighed as the first article of an empty warehouse: by wordfreq's
-    general-language statistics alone."""
-    words = vocabulary([candidates], [language])
+def weigh_from_scratch(
+    candidates: Sequence[TermCounts], languages: Sequence[str], top_terms: int, prior: float
+) -> list[Terms]:
+    """``candidates`` weighed in order as the first articles of an empty warehouse (the
+    first of them by wordfreq's general-language statistics alone)."""
+    words = vocabulary(candidates, languages)
     empty = CorpusCounts(np.zeros(len(words.key_term), dtype=np.int64), {})
-    return weigh([candidates], [language], [True], words, empty, top_terms, prior).terms[0]
+    return weigh(candidates, [True] * len(candidates), words, empty, top_terms, prior).terms

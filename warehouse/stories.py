@@ -64,7 +64,6 @@ def _index_terms(
     before = term_documents.read(con, words)
     weighed = term_weights.weigh(
         candidates,
-        languages,
         [not b.indexed_before for b in batch],
         words,
         before,
