@@ -329,19 +329,15 @@ def relabel(con: duckdb.DuckDBPyConnection, story_ids: set[str], now: datetime) 
                GROUP BY story_id),
            holder AS (
                SELECT m.story_id,
-                      arg_min(m.title, (m.language IS DISTINCT FROM d.language, m.happened_at,
-                                        m.article_id)) AS label,
-                      arg_min(m.happened_at, (m.language IS DISTINCT FROM d.language, m.happened_at,
-                                     m.article_id)) AS label_at,
-                      arg_min(m.article_id, (m.language IS DISTINCT FROM d.language, m.happened_at,
-                                             m.article_id)) AS article_id,
-                      arg_min(m.language, (m.language IS DISTINCT FROM d.language, m.happened_at,
-                                           m.article_id)) AS language
+                      arg_min(struct_pack(label := m.title, label_at := m.happened_at,
+                                          article_id := m.article_id, language := m.language),
+                              (m.language IS DISTINCT FROM d.language, m.happened_at,
+                               m.article_id)) AS chosen
                FROM members m LEFT JOIN dominant d ON d.story_id = m.story_id
                WHERE m.original AND m.title IS NOT NULL
                GROUP BY m.story_id)
-           SELECT s.story_id, coalesce(h.label, s.label), epoch_us(s.created_at), h.label_at,
-                  h.article_id, coalesce(h.language, 'und'),
+           SELECT s.story_id, coalesce(h.chosen.label, s.label), epoch_us(s.created_at),
+                  h.chosen.label_at, h.chosen.article_id, coalesce(h.chosen.language, 'und'),
                   s.label, epoch_us(s.label_at), s.label_article_id, s.label_language
            FROM w JOIN stories s ON s.story_id = w.story_id
            LEFT JOIN holder h ON h.story_id = s.story_id""",

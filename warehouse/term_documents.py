@@ -10,8 +10,8 @@ import numpy as np
 from textanalysis.term_weights import BatchVocabulary, CorpusCounts
 
 
-def _keys(words: BatchVocabulary, keep: np.ndarray) -> dict[str, np.ndarray]:
-    """The (language, term) columns of ``words``' keys selected by ``keep``."""
+def _keys(words: BatchVocabulary, keep: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+    """The (language, term) columns of ``words``' keys (those selected by ``keep``)."""
     return {
         "language": np.array(words.languages, dtype=object)[words.key_language[keep]],
         "term": words.key_term[keep],
@@ -21,9 +21,8 @@ def _keys(words: BatchVocabulary, keep: np.ndarray) -> dict[str, np.ndarray]:
 def read(con: duckdb.DuckDBPyConnection, words: BatchVocabulary) -> CorpusCounts:
     """The counts of ``words``' keys and languages (zero where none yet)."""
     documents = np.zeros(len(words.key_term), dtype=np.int64)
-    every = np.ones(len(words.key_term), dtype=bool)
     positions = np.arange(len(words.key_term), dtype=np.int64)
-    con.register("batch_keys", {**_keys(words, every), "position": positions})
+    con.register("batch_keys", {**_keys(words), "position": positions})
     try:
         found = con.execute(
             """SELECT k.position, d.documents FROM story_term_documents d
