@@ -15,7 +15,10 @@ folds are scored. Also printed: each grid setting's figures on all pairs (in-sam
 
 The texts are publishers' copyright: they are read from the fetched mirror (or ``--pairs``)
 at run time and never written anywhere but the temporary database. The file has no dates,
-so every article is published on one day.
+but its article ids are Media Cloud story ids, which grow with the time a story was
+collected: fitted on the articles whose text states a date (``fit_clock``), an id gives the
+publication day to within about a day, so the story window and the time discount apply as
+they do to dated feed articles (``--one-day`` publishes everything on one day instead).
 
     .venv/bin/python bench/story_quality.py [--pairs data/training_set.csv] [--grid thresholds]
 """
@@ -27,15 +30,18 @@ import csv
 import hashlib
 import io
 import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -94,19 +100,104 @@ def ref_of(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def build(rows: Iterable[dict[str, str]]) -> tuple[dict[str, ExtractedArticle], list[Pair]]:
+def story_ids(row: dict[str, str]) -> tuple[int, int]:
+    """The two articles' Media Cloud story ids: ``pair_id`` is "id1_id2", an id possibly
+    followed by its language ("1484039360it")."""
+    left, right = (int(re.match(r"\d+", part).group()) for part in row["pair_id"].split("_"))
+    return left, right
+
+
+_MONTHS = "january february march april may june july august september october november december"
+_STATED_DATES = (
+    (re.compile(r"\b(20[0-3]\d)-(\d\d)-(\d\d)\b"), (0, 1, 2)),
+    (re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](20[0-3]\d)\b"), (2, 1, 0)),
+    (
+        re.compile(rf"\b({_MONTHS.title().replace(' ', '|')}) (\d{{1,2}}),? (20[0-3]\d)\b"),
+        (2, 0, 1),
+    ),
+)
+
+
+def stated_date(text: str) -> date | None:
+    """The latest valid date written in ``text`` (2000-2039, as 2020-03-03, 3/3/2020 or
+    March 3, 2020): an article dates what it reports up to the day it is written."""
+    found = []
+    for pattern, (y, m, d) in _STATED_DATES:
+        for groups in pattern.findall(text):
+            month = groups[m]
+            month = _MONTHS.split().index(month.lower()) + 1 if month.isalpha() else int(month)
+            try:
+                found.append(date(int(groups[y]), month, int(groups[d])))
+            except ValueError:
+                continue
+    return max(found, default=None)
+
+
+@dataclass(frozen=True)
+class IdClock:
+    """Publication day from a Media Cloud story id, which grows with the time a story was
+    collected: ``day = origin + (id - origin_id) / ids_per_day``, fitted on the articles
+    that state a date."""
+
+    origin_id: int
+    origin: date
+    ids_per_day: float
+    fitted_on: int  # articles whose stated date is within 30 days of the fit
+    median_error_days: float
+
+    def day(self, story_id: int) -> date:
+        return self.origin + timedelta(days=round((story_id - self.origin_id) / self.ids_per_day))
+
+
+def fit_clock(rows: Sequence[dict[str, str]]) -> IdClock:
+    """Least squares of stated day on story id, refitted without the articles far off the
+    line (a stated date can be an old event's or a future vote's) until only those within
+    30 days remain."""
+    points = {
+        (story_id, stated.toordinal())
+        for row in rows
+        for story_id, side in zip(story_ids(row), ("1", "2"), strict=True)
+        if (stated := stated_date(row[f"text{side}"])) is not None
+    }
+    if len(points) < 10:
+        raise SystemExit("fewer than 10 articles state a date: use --one-day")
+    ids, days = (np.array(values, dtype=np.float64) for values in zip(*sorted(points), strict=True))
+    near = np.ones(len(ids), dtype=bool)
+    for _ in range(10):
+        slope, intercept = np.polyfit(ids[near], days[near], 1)
+        error = np.abs(days - (slope * ids + intercept))
+        near = error <= max(30.0, 2 * float(np.median(error)))
+    origin_id = int(np.median(ids[near]))
+    return IdClock(
+        origin_id=origin_id,
+        origin=date.fromordinal(round(slope * origin_id + intercept)),
+        ids_per_day=float(1 / slope),
+        fitted_on=int(near.sum()),
+        median_error_days=float(np.median(error[near])),
+    )
+
+
+def build(
+    rows: Sequence[dict[str, str]], clock: IdClock | None
+) -> tuple[dict[str, ExtractedArticle], list[Pair]]:
+    """Distinct articles (by text) and scored pairs; each article is published on its
+    story id's day by ``clock``, or all on one day without one."""
     articles: dict[str, ExtractedArticle] = {}
     pairs: list[Pair] = []
     for row in rows:
         overall = float(row["Overall"])
         refs = []
-        for side in ("1", "2"):
+        for side, story_id in zip(("1", "2"), story_ids(row), strict=True):
             text = row[f"text{side}"]
             ref = ref_of(text)
             if ref not in articles:
                 title, body = split_title(text)
                 articles[ref] = ExtractedArticle(
-                    title=title, text=body, method="bench", published_at=DAY, outlet="semeval"
+                    title=title,
+                    text=body,
+                    method="bench",
+                    published_at=clock.day(story_id) if clock else DAY,
+                    outlet="semeval",
                 )
             refs.append(ref)
         languages = (
@@ -205,6 +296,7 @@ GRIDS: dict[str, list[StorySettings]] = {
         replace(StorySettings(), top_terms=k, retrieval_terms=t)
         for k, t in ((60, 30), (40, 20), (40, 25), (40, 30), (50, 25))
     ],
+    "decay": [replace(StorySettings(), decay_days=d) for d in (float("inf"), 3.0, 7.0, 14.0, 30.0)],
     # One global join threshold per run (per-language thresholds cleared): with
     # ``--choose per-language`` each language set gets the one that serves it best.
     "thresholds": [
@@ -250,9 +342,24 @@ def main() -> None:
         action="store_true",
         help="skip the language step (the stored language is what the input declares: none)",
     )
+    parser.add_argument(
+        "--one-day",
+        action="store_true",
+        help="publish every article on one day (no dates: the time window and the time "
+        "discount never apply)",
+    )
     args = parser.parse_args()
 
-    articles, pairs = build(read_rows(args.pairs))
+    rows = read_rows(args.pairs)
+    clock = None if args.one_day else fit_clock(rows)
+    if clock:
+        ids = [story_id for row in rows for story_id in story_ids(row)]
+        print(
+            f"dates from story ids: {clock.ids_per_day:,.0f} ids a day, fitted on "
+            f"{clock.fitted_on} articles that state a date (median error "
+            f"{clock.median_error_days:.1f} days); {clock.day(min(ids))} to {clock.day(max(ids))}"
+        )
+    articles, pairs = build(rows, clock)
     language_ms = 0.0
     if not args.declared_language_only:
         articles, language_ms = detect_languages(articles)

@@ -183,6 +183,10 @@ class StorySettings:
     merge_threshold: float = 0.3
     # Only articles within this many days of the new one can place it in their story.
     window_days: int = 7
+    # A link's cosine is divided by 1 + (days apart / decay_days) before the thresholds
+    # apply: reports of one event mostly appear within a day or two, unrelated reports on
+    # one topic are spread over weeks (warehouse.story_decider.discounted).
+    decay_days: float = 7.0
     # Neighbours examined per new article (those with the highest cosine).
     max_candidates: int = 50
     # A term carried by more than this many articles inside the window says little about

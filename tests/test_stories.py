@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from warehouse.story_decider import (
     Member,
     Placing,
     decide,
+    discounted,
     story_id_for,
     within_window,
 )
@@ -109,6 +110,44 @@ def test_articles_outside_the_time_window_start_a_new_story(db_path: Path) -> No
     assert story[ids["january"]] != story[ids["june"]]
 
 
+def test_a_link_weakens_with_the_days_between_the_articles(tmp_path: Path) -> None:
+    """Two reports on one subject with a moderate cosine: a day apart they share a story,
+    six days apart (inside the 7-day window) the discounted link is under the threshold."""
+    diet = paragraphs(NUTRITION)
+
+    def placed(days_apart: int) -> tuple[bool, float]:
+        con = fresh_db(tmp_path / f"apart-{days_apart}.duckdb")
+        first_day = date(2025, 1, 1)
+        ids = load_and_dedupe(
+            con,
+            {"first": article("\n\n".join(diet[0:4]), title="Diet trends", published=first_day)},
+        )
+        ids |= load_and_dedupe(
+            con,
+            {
+                "later": article(
+                    "\n\n".join(diet[20:24]),
+                    title="What shoppers buy now",
+                    published=first_day + timedelta(days=days_apart),
+                )
+            },
+        )
+        story = stories(con)
+        [score] = con.execute(
+            "SELECT score FROM story_members WHERE article_id = ?", [ids["later"]]
+        ).fetchone()
+        return story[ids["first"]] == story[ids["later"]], score
+
+    settings = Settings().stories
+    threshold, decay = settings.join_threshold_for("en"), settings.decay_days
+    joined, cosine = placed(0)
+    assert joined
+    assert cosine / (1 + 6 / decay) < threshold <= cosine  # the case this test is about
+    joined, link = placed(1)
+    assert joined and link == pytest.approx(cosine / (1 + 1 / decay), abs=1e-4)
+    assert placed(6) == (False, 1.0)  # it starts its own story
+
+
 def test_an_undated_article_is_placed_by_similarity_whatever_the_day_it_was_first_seen(
     db_path: Path,
 ) -> None:
@@ -162,7 +201,7 @@ def test_labels_kept_incrementally_equal_a_recomputation_from_all_members(
             "bridge": article(
                 "\n\n".join(nutrition[:4] + nutrition[10:12] + cloud[:5]),
                 "Both stories",
-                date(2025, 1, 6),
+                date(2025, 1, 5),
             )
         },
     ]
@@ -263,6 +302,14 @@ def test_time_window_keeps_dated_articles_apart_but_not_undated_ones() -> None:
     days = np.array([day, day, day + 30, UNDATED, UNDATED])
     earlier = np.array([day - 7, day - 8, UNDATED, day - 5000, UNDATED])
     assert within_window(days, earlier, 7).tolist() == [True, False, True, True, True]
+
+
+def test_links_are_discounted_by_days_apart_but_not_when_a_side_is_undated() -> None:
+    day = (date(2009, 3, 12) - date(1970, 1, 1)).days
+    days = np.array([day, day, day, UNDATED, day])
+    earlier = np.array([day, day - 7, day + 14, day - 3, UNDATED])
+    links = discounted(np.full(5, 0.3), days, earlier, decay_days=7.0)
+    assert links.tolist() == pytest.approx([0.3, 0.15, 0.1, 0.3, 0.3])
 
 
 def test_decider_an_article_without_links_starts_its_own_story() -> None:

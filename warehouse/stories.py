@@ -46,6 +46,7 @@ from warehouse.story_decider import (
     Placing,
     StoryDecision,
     decide,
+    discounted,
     within_window,
 )
 
@@ -103,8 +104,9 @@ def _index_terms(
 def _neighbours(
     con: duckdb.DuckDBPyConnection, batch: list[BatchArticle], settings: StorySettings
 ) -> tuple[list[int], list[int], list[float]]:
-    """(new seq, earlier seq, cosine) of every pair above the join threshold, by new seq
-    then best first.
+    """(new seq, earlier seq, link) of every pair whose link (the cosine discounted for the
+    days between them, ``discounted``) reaches the join threshold, by new seq then
+    strongest first.
 
     One scan reads the window's rows carrying any of the batch's terms (no other row can
     count as a shared term or add to a cosine); sparse products then count the shared
@@ -182,11 +184,12 @@ def _neighbours(
     b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
     w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
     cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
+    link = discounted(cosine, me_day[keep], day_of[other_row], settings.decay_days)
     threshold = np.array([settings.join_threshold_for(b.language) for b in batch])
-    good = cosine >= threshold[me_row]
-    me_seq, other_seq, cosine = me_seq[good], other_seq[good], cosine[good]
-    order = np.lexsort((other_seq, -cosine, me_seq))
-    return me_seq[order].tolist(), other_seq[order].tolist(), cosine[order].tolist()
+    good = link >= threshold[me_row]
+    me_seq, other_seq, link = me_seq[good], other_seq[good], link[good]
+    order = np.lexsort((other_seq, -link, me_seq))
+    return me_seq[order].tolist(), other_seq[order].tolist(), link[order].tolist()
 
 
 _EPOCH = date(1970, 1, 1)

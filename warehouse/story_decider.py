@@ -42,6 +42,23 @@ def within_window(days: np.ndarray, other_days: np.ndarray, window_days: int) ->
     return undated | (np.abs(days - other_days) <= window_days)
 
 
+def discounted(
+    cosine: np.ndarray, days: np.ndarray, other_days: np.ndarray, decay_days: float
+) -> np.ndarray:
+    """Each pair's cosine divided by ``1 + days apart / decay_days``: the link strength the
+    thresholds are applied to.
+
+    Reports of one event mostly appear within a day or two of each other, while unrelated
+    reports on one topic (two statements of one agency, a subject covered every few weeks)
+    share its vocabulary and are spread over weeks; a link between articles days apart
+    needs more shared terms. A pair with an undated side is not discounted (its distance
+    is unknown, see ``within_window``).
+    """
+    undated = (days == UNDATED) | (other_days == UNDATED)
+    apart = np.where(undated, 0, np.abs(days - other_days))
+    return cosine / (1.0 + apart / decay_days)
+
+
 def story_id_for(article_id: str) -> str:
     return "s" + stable_id("story", article_id)
 
