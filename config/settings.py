@@ -153,28 +153,28 @@ class StorySettings:
     # shared rare word is common by chance and would make the candidate join fan out.
     retrieval_terms: int = 30
     retrieval_min_shared: int = 2
-    # Cosine similarity of top-term vectors needed to join an existing story. Articles on
-    # one event share its names and rare terms; unrelated articles from one outlet share
-    # only furniture and common words, which the IDF weighting discounts.
-    join_threshold: float = 0.12
-    # The join threshold per language of the joining article (ISO 639-1 -> cosine); other
+    # Link strength (the cosine of top-term vectors, discounted for the days between the
+    # articles: ``decay_days``) needed to join an existing story. Articles on one event share
+    # its names and rare terms; unrelated articles from one outlet share only furniture and
+    # common words, which the IDF weighting discounts.
+    join_threshold: float = 0.1
+    # The join threshold per language of the joining article (ISO 639-1 -> link); other
     # languages and ``und`` use ``join_threshold``. Languages differ in how much the
     # reports of one event share of their heaviest terms (inflection, compounds, how
     # wordfreq's statistics fit news text), so one threshold splits stories in one language
     # and merges unrelated ones in another. Chosen by 5-fold cross-validation on the
-    # SemEval-2022 Task 8 training pairs (bench/story_quality.py, docs/dedup-and-stories.md):
-    # per language, the threshold chosen most often over the five folds (the best F1 with
-    # at least 0.85 precision on the other four; ties: the higher); English chose
-    # ``join_threshold``.
+    # SemEval-2022 Task 8 training pairs, dated (bench/story_quality.py,
+    # docs/dedup-and-stories.md): per language, the threshold chosen most often over the
+    # five folds (the best F1 with at least 0.85 precision on the other four; ties: the
+    # higher); English and Italian chose ``join_threshold``.
     join_threshold_by_language: tuple[tuple[str, float], ...] = (
-        ("ar", 0.35),
-        ("de", 0.08),
-        ("es", 0.14),
-        ("fr", 0.2),
-        ("it", 0.2),
-        ("pl", 0.14),
+        ("ar", 0.4),
+        ("de", 0.05),
+        ("es", 0.08),
+        ("fr", 0.14),
+        ("pl", 0.05),
         ("ru", 0.35),
-        ("tr", 0.25),
+        ("tr", 0.16),
         ("zh", 0.06),
     )
     # A new article strongly similar to members of several stories bridges them, and they
@@ -182,10 +182,10 @@ class StorySettings:
     # link (between join_threshold and this) only places the article, never merges.
     merge_threshold: float = 0.3
     # Only articles within this many days of the new one can place it in their story.
-    window_days: int = 7
-    # A link's cosine is divided by 1 + (days apart / decay_days) before the thresholds
-    # apply: reports of one event mostly appear within a day or two, unrelated reports on
-    # one topic are spread over weeks (warehouse.story_decider.discounted).
+    window_days: int = 14
+    # A link is the cosine divided by 1 + (days apart / decay_days): reports of one event
+    # mostly appear within a day or two, unrelated reports on one topic are spread over
+    # weeks (warehouse.story_decider.discounted; an undated side is not discounted).
     decay_days: float = 7.0
     # Neighbours examined per new article (those with the highest cosine).
     max_candidates: int = 50
