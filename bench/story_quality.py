@@ -286,6 +286,27 @@ def score(pairs: Sequence[Pair], predicted: Sequence[bool]) -> dict[str, Counts]
     return found
 
 
+# Join thresholds of the "thresholds" grid.
+THRESHOLDS = (
+    0.03,
+    0.04,
+    0.05,
+    0.06,
+    0.08,
+    0.1,
+    0.12,
+    0.14,
+    0.16,
+    0.18,
+    0.2,
+    0.22,
+    0.25,
+    0.3,
+    0.35,
+    0.4,
+    0.5,
+)
+
 GRIDS: dict[str, list[StorySettings]] = {
     "current": [StorySettings()],
     "retrieval": [
@@ -301,8 +322,7 @@ GRIDS: dict[str, list[StorySettings]] = {
     # ``--choose per-language`` each language set gets the one that serves it best.
     "thresholds": [
         replace(StorySettings(), join_threshold=j, join_threshold_by_language=())
-        for j in (0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25)
-        + (0.3, 0.35, 0.4, 0.5)
+        for j in THRESHOLDS
     ],
 }
 

@@ -187,7 +187,7 @@ class StorySettings:
     # mostly appear within a day or two, unrelated reports on one topic are spread over
     # weeks (warehouse.story_decider.discounted; an undated side is not discounted).
     decay_days: float = 7.0
-    # Neighbours examined per new article (those with the highest cosine).
+    # Neighbours examined per new article (those with the strongest links).
     max_candidates: int = 50
     # A term carried by more than this many articles inside the window says little about
     # which event an article covers and would make the join fan out; it is skipped.

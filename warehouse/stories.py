@@ -7,7 +7,8 @@ weight, day, and whether the term is among its ``retrieval_terms`` heaviest); on
 per batch finds the articles indexed before it within the time window that share at
 least ``retrieval_min_shared`` of those heaviest terms, then computes their exact
 cosine over all terms (vectors are L2-normalised, so a join's sum of products is the
-cosine) and keeps those above the threshold. Retrieving on the heaviest terms only keeps
+cosine), discounts it for the days between the two (``story_decider.discounted``) and
+keeps the links that reach the threshold. Retrieving on the heaviest terms only keeps
 the join small: an article's event names are among its heaviest terms, its incidental
 vocabulary is not. The window
 is a constant filter on ``day``, and rows are appended in roughly chronological order,
@@ -469,7 +470,7 @@ def assign_batch(
             ).fetchall()
         }
         con.execute(f"DELETE FROM story_members WHERE article_id IN {in_list(stale)}")
-    me, other, cosine = _neighbours(con, batch, settings)
+    me, other, link = _neighbours(con, batch, settings)
     low = min(b.seq for b in batch)
     ids_of, membership = _memberships(
         con,
@@ -477,9 +478,9 @@ def assign_batch(
         sorted((set(canonicals.values()) | set(relinked)) - set(ids)),
     )
     ids_of.update({b.seq: b.article_id for b in batch})
-    # new seq -> [(other article id, cosine)], best first
+    # new seq -> [(other article id, link)], strongest first
     neighbours: dict[int, list[tuple[str, float]]] = {}
-    for m, o, c in zip(me, other, cosine, strict=True):
+    for m, o, c in zip(me, other, link, strict=True):
         if o in ids_of:  # else a stale row of a re-indexed article
             found = neighbours.setdefault(m, [])
             if len(found) < settings.max_candidates:

@@ -1,11 +1,12 @@
 """Which story each article of a dedupe batch joins: the pure decision of
 ``warehouse.stories.assign_batch`` (plain typed data in and out, no database).
 
-In batch order (chronological), an article joins the story it is most similar to (its
-strongest link to any member), or starts one. When it is strongly similar
-(``merge_threshold``) to members of several stories, it bridges them: they merge into the
-oldest. Weak links never merge stories, which keeps chains of loosely related articles
-from snowballing into one topic-sized story. A copy always joins its canonical's story.
+In batch order (chronological), an article joins the story its link is strongest to (its
+strongest link to any member: the cosine discounted for the days between them,
+``discounted``), or starts one. When it is strongly linked (``merge_threshold``) to
+members of several stories, it bridges them: they merge into the oldest. Weak links never
+merge stories, which keeps chains of loosely related articles from snowballing into one
+topic-sized story. A copy always joins its canonical's story.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Placing:
 
     article_id: str
     canonical: str | None  # the article it is a copy of, if any
-    neighbours: tuple[tuple[str, float], ...]  # (earlier article id, cosine), best first
+    neighbours: tuple[tuple[str, float], ...]  # (earlier article id, link), strongest first
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,10 @@ def decide(
         if placing.canonical is not None and placing.canonical in placed:
             best[resolve(placed[placing.canonical])] = 1.0
         else:
-            for other, similarity in placing.neighbours:
+            for other, link in placing.neighbours:
                 if other in placed:
                     story = resolve(placed[other])
-                    best[story] = max(best.get(story, 0.0), similarity)
+                    best[story] = max(best.get(story, 0.0), link)
         if best:
             # Join the story it is closest to; merge others only on strong evidence.
             keep = min(best, key=lambda s: (-best[s], age_of[s]))
