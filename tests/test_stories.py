@@ -112,7 +112,7 @@ def test_articles_outside_the_time_window_start_a_new_story(db_path: Path) -> No
 
 def test_a_link_weakens_with_the_days_between_the_articles(tmp_path: Path) -> None:
     """Two reports on one subject with a moderate cosine: a day apart they share a story,
-    six days apart (inside the 7-day window) the discounted link is under the threshold."""
+    six days apart (inside the story window) the discounted link is under the threshold."""
     diet = paragraphs(NUTRITION)
 
     def placed(days_apart: int) -> tuple[bool, float]:
