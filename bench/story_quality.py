@@ -287,25 +287,7 @@ def score(pairs: Sequence[Pair], predicted: Sequence[bool]) -> dict[str, Counts]
 
 
 # Join thresholds of the "thresholds" grid.
-THRESHOLDS = (
-    0.03,
-    0.04,
-    0.05,
-    0.06,
-    0.08,
-    0.1,
-    0.12,
-    0.14,
-    0.16,
-    0.18,
-    0.2,
-    0.22,
-    0.25,
-    0.3,
-    0.35,
-    0.4,
-    0.5,
-)
+THRESHOLDS = tuple(k / 100 for k in (3, 4, 5, 6, 8, 10, 12, 14, 16, 18, 20, 22, 25, 30, 35, 40, 50))
 
 GRIDS: dict[str, list[StorySettings]] = {
     "current": [StorySettings()],
