@@ -162,18 +162,15 @@ def _neighbours(
         _sparse(w_row[wh], w_term[wh], np.ones(int(wh.sum())), rows, width).T
     )
     shared = shared.tocoo()
-    me_row, other_row = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    enough = shared.data >= settings.retrieval_min_shared  # most pairs share one term
+    me_row, other_row = shared.row[enough].astype(np.int64), shared.col[enough].astype(np.int64)
     me_seq, other_seq = me_row + low, other_row + base
     day_of = np.zeros(rows, dtype=np.int64)
     day_of[w_row] = w["day"]
     me_day = np.array(
         [(b.day - _EPOCH).days if b.dated else UNDATED for b in batch], dtype=np.int64
     )[me_row]
-    keep = (
-        (shared.data >= settings.retrieval_min_shared)
-        & (other_seq < me_seq)
-        & within_window(me_day, day_of[other_row], settings.window_days)
-    )
+    keep = (other_seq < me_seq) & within_window(me_day, day_of[other_row], settings.window_days)
     me_row, other_row, me_seq, other_seq = (
         me_row[keep],
         other_row[keep],
