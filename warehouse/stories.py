@@ -162,7 +162,7 @@ def _neighbours(
         _sparse(w_row[wh], w_term[wh], np.ones(int(wh.sum())), rows, width).T
     )
     shared = shared.tocoo()
-    enough = shared.data >= settings.retrieval_min_shared  # most pairs share one term
+    enough = shared.data >= settings.retrieval_min_shared  # the arrays below cover only these
     me_row, other_row = shared.row[enough].astype(np.int64), shared.col[enough].astype(np.int64)
     me_seq, other_seq = me_row + low, other_row + base
     day_of = np.zeros(rows, dtype=np.int64)
