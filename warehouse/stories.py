@@ -171,18 +171,19 @@ def _neighbours(
         [(b.day - _EPOCH).days if b.dated else UNDATED for b in batch], dtype=np.int64
     )[me_row]
     keep = (other_seq < me_seq) & within_window(me_day, day_of[other_row], settings.window_days)
-    me_row, other_row, me_seq, other_seq = (
+    me_row, other_row, me_seq, other_seq, me_day = (
         me_row[keep],
         other_row[keep],
         me_seq[keep],
         other_seq[keep],
+        me_day[keep],
     )
     if not len(me_row):
         return [], [], []
     b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
     w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
     cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
-    link = discounted(cosine, me_day[keep], day_of[other_row], settings.decay_days)
+    link = discounted(cosine, me_day, day_of[other_row], settings.decay_days)
     threshold = np.array([settings.join_threshold_for(b.language) for b in batch])
     good = link >= threshold[me_row]
     me_seq, other_seq, link = me_seq[good], other_seq[good], link[good]
