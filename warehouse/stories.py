@@ -18,7 +18,7 @@ window are skipped.
 
 An article without a publication date is stored with day ``UNDATED_DAY``: its distance in
 time to any other is unknown, so the window does not apply to its pairs (see
-``warehouse.story_decider.within_window``); a batch holding one scans every earlier row.
+``warehouse.story_decider.days_apart``); a batch holding one scans every earlier row.
 
 ``assign_batch`` reads the candidates (neighbours, their stories and ages), lets the pure
 ``warehouse.story_decider.decide`` place the batch (joins, new stories, merges), and
@@ -46,9 +46,9 @@ from warehouse.story_decider import (
     UNDATED_DAY,
     Placing,
     StoryDecision,
+    days_apart,
     decide,
     discounted,
-    within_window,
 )
 
 
@@ -170,20 +170,21 @@ def _neighbours(
     me_day = np.array(
         [(b.day - _EPOCH).days if b.dated else UNDATED for b in batch], dtype=np.int64
     )[me_row]
-    keep = (other_seq < me_seq) & within_window(me_day, day_of[other_row], settings.window_days)
-    me_row, other_row, me_seq, other_seq, me_day = (
+    apart = days_apart(me_day, day_of[other_row])
+    keep = (other_seq < me_seq) & (apart <= settings.window_days)
+    me_row, other_row, me_seq, other_seq, apart = (
         me_row[keep],
         other_row[keep],
         me_seq[keep],
         other_seq[keep],
-        me_day[keep],
+        apart[keep],
     )
     if not len(me_row):
         return [], [], []
     b_matrix = _sparse(b_row, b_term_index, b_weight.astype(np.float64), len(batch), width)
     w_matrix = _sparse(w_row, w_term, w["weight"].astype(np.float64), rows, width)
     cosine = np.asarray(b_matrix[me_row].multiply(w_matrix[other_row]).sum(axis=1)).ravel()
-    link = discounted(cosine, me_day, day_of[other_row], settings.decay_days)
+    link = discounted(cosine, apart, settings.decay_days)
     threshold = np.array([settings.join_threshold_for(b.language) for b in batch])
     good = link >= threshold[me_row]
     me_seq, other_seq, link = me_seq[good], other_seq[good], link[good]

@@ -30,33 +30,28 @@ UNDATED = (UNDATED_DAY - date(1970, 1, 1)).days
 """``UNDATED_DAY`` as a day number (days since 1970-01-01)."""
 
 
-def within_window(days: np.ndarray, other_days: np.ndarray, window_days: int) -> np.ndarray:
-    """Which (article, earlier article) pairs, given as day numbers, are near enough in
-    time to share a story.
+def days_apart(days: np.ndarray, other_days: np.ndarray) -> np.ndarray:
+    """Days between the two articles of each pair (given as day numbers), 0 where either is
+    undated: what the story window and the time discount measure.
 
     An article without a publication date has an *unknown* distance to every other, not a
     large one: the day it was first seen may be years after it was written (a seed or an
     archive page loaded today). Its pairs are judged by similarity alone; only two dated
-    articles more than ``window_days`` apart are kept apart.
+    articles are kept apart by the window or discounted for their distance.
     """
     undated = (days == UNDATED) | (other_days == UNDATED)
-    return undated | (np.abs(days - other_days) <= window_days)
+    return np.where(undated, 0, np.abs(days - other_days))
 
 
-def discounted(
-    cosine: np.ndarray, days: np.ndarray, other_days: np.ndarray, decay_days: float
-) -> np.ndarray:
-    """Each pair's cosine divided by ``1 + days apart / decay_days``: the link strength the
-    thresholds are applied to.
+def discounted(cosine: np.ndarray, apart: np.ndarray, decay_days: float) -> np.ndarray:
+    """Each pair's cosine divided by ``1 + apart / decay_days`` (``apart`` from
+    ``days_apart``): the link strength the thresholds are applied to.
 
     Reports of one event mostly appear within a day or two of each other, while unrelated
     reports on one topic (two statements of one agency, a subject covered every few weeks)
     share its vocabulary and are spread over weeks; a link between articles days apart
-    needs more shared terms. A pair with an undated side is not discounted (its distance
-    is unknown, see ``within_window``).
+    needs more shared terms.
     """
-    undated = (days == UNDATED) | (other_days == UNDATED)
-    apart = np.where(undated, 0, np.abs(days - other_days))
     return cosine / (1.0 + apart / decay_days)
 
 
