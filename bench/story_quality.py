@@ -329,6 +329,13 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=13, help="fold assignment")
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="also cross-validate on this many fold assignments (seeds from --seed on) and "
+        "print the spread: with a few dozen pairs per language, one assignment can be lucky",
+    )
+    parser.add_argument(
         "--min-precision",
         type=float,
         default=0.85,
@@ -404,12 +411,52 @@ def main() -> None:
             f"{c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f}"
         )
     print(f"stories per grid setting: {story_counts} for {len(articles)} articles")
+    if args.repeats > 1:
+        print_spread(pairs, predictions, range(args.seed, args.seed + args.repeats), args)
 
 
-def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]) -> None:
-    """The pairs alone: cosine of the two articles' story terms (as the dedupe computes
-    them), and per language set the threshold with the best F1 on all its pairs (an
-    optimistic bound for a single threshold; no grouping, no retrieval)."""
+def print_spread(
+    pairs: Sequence[Pair],
+    predictions: list[list[bool]],
+    seeds: range,
+    args: argparse.Namespace,
+) -> None:
+    """Held-out figures over several fold assignments: pooled precision / recall / F1 (the
+    counts of all assignments added up), then the lowest, median and highest F1 and the
+    lowest and median precision of one assignment."""
+    pooled: dict[str, Counts] = defaultdict(Counts)
+    each: dict[str, list[Counts]] = defaultdict(list)
+    for seed in seeds:
+        held_out, _ = cross_validate(pairs, predictions, seed, args.choose, args.min_precision)
+        for key, counts in score(pairs, held_out).items():
+            pooled[key].tp += counts.tp
+            pooled[key].fp += counts.fp
+            pooled[key].fn += counts.fn
+            each[key].append(counts)
+    print(f"\nheld out over {len(seeds)} fold assignments (seeds {seeds.start}-{seeds.stop - 1}):")
+    header = ("P", "R", "F1", "F1 min", "median", "max", "P min", "median")
+    print(f"{'pairs':14s} " + " ".join(f"{h:>6s}" for h in header))
+    others = sorted(k for k in pooled if k not in (*LANGUAGE_SETS, "same-language", "all"))
+    for key in (*LANGUAGE_SETS, *others, "same-language", "all"):
+        c = pooled[key]
+        f1 = [counts.f1 for counts in each[key]]
+        precision = [counts.precision for counts in each[key]]
+        figures = (
+            c.precision,
+            c.recall,
+            c.f1,
+            min(f1),
+            float(np.median(f1)),
+            max(f1),
+            min(precision),
+            float(np.median(precision)),
+        )
+        print(f"{key:14s} " + " ".join(f"{x:6.3f}" for x in figures))
+
+
+def term_cosines(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]) -> list[float]:
+    """Each pair's cosine of the two articles' story terms, as the dedupe computes them but
+    weighed against all articles at once (no time order, no retrieval, no discount)."""
     settings = Settings()
     refs = list(articles)
     analysed = analyse_batch(
@@ -424,7 +471,13 @@ def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]
         settings.stories.prior_documents,
     )
     terms = {r: t.as_dict() for r, t in zip(refs, weighed, strict=True)}
-    cosines = [sum(w * terms[p.right].get(t, 0.0) for t, w in terms[p.left].items()) for p in pairs]
+    return [sum(w * terms[p.right].get(t, 0.0) for t, w in terms[p.left].items()) for p in pairs]
+
+
+def similarity_only(articles: dict[str, ExtractedArticle], pairs: Sequence[Pair]) -> None:
+    """The pairs alone: ``term_cosines``, and per language set the threshold with the best
+    F1 on all its pairs (an optimistic bound for a single threshold; no grouping)."""
+    cosines = term_cosines(articles, pairs)
     thresholds = [k / 100 for k in range(2, 60)]
     for key in (*LANGUAGE_SETS, "same-language"):
         chosen = [
