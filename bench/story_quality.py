@@ -300,6 +300,7 @@ GRIDS: dict[str, list[StorySettings]] = {
         for k, t in ((60, 30), (40, 20), (40, 25), (40, 30), (50, 25))
     ],
     "decay": [replace(StorySettings(), decay_days=d) for d in (float("inf"), 3.0, 7.0, 14.0, 30.0)],
+    "merge": [replace(StorySettings(), merge_threshold=m) for m in (0.05, 0.1, 0.15, 0.2, 0.3)],
     # One global join threshold per run (per-language thresholds cleared): with
     # ``--choose per-language`` each language set gets the one that serves it best.
     "thresholds": [

@@ -177,10 +177,12 @@ class StorySettings:
         ("tr", 0.16),
         ("zh", 0.06),
     )
-    # A new article strongly similar to members of several stories bridges them, and they
-    # merge. Coverage of one event scores 0.3+ (shared names and rare terms), so a weak
-    # link (between join_threshold and this) only places the article, never merges.
-    merge_threshold: float = 0.3
+    # A new article linked to members of several stories bridges them, and they merge; a
+    # weaker link (between join_threshold and this) only places the article. Chosen by
+    # cross-validation (bench/story_quality.py --grid merge): at 0.3 one event's pieces
+    # stayed split when a short report had started its own story; below 0.15 unrelated
+    # same-day stories chain together.
+    merge_threshold: float = 0.15
     # Only articles within this many days of the new one can place it in their story.
     window_days: int = 14
     # A link is the cosine divided by 1 + (days apart / decay_days): reports of one event
